@@ -1,0 +1,270 @@
+"""The ``mallbots`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from backend.platform.config import Settings
+
+log = logging.getLogger("mallbots")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def servers_file(settings: Settings) -> Path:
+    return settings.data_dir / "servers.json"
+
+
+def resolve_urls(settings: Settings) -> tuple[str, str]:
+    """DATABASE_URL and REDIS_URL, else the servers of a running ``mallbots dev``."""
+    if settings.database_url and settings.redis_url:
+        return settings.database_url, settings.redis_url
+    path = servers_file(settings)
+    if path.exists():
+        found = json.loads(path.read_text())
+        return (
+            settings.database_url or found["database_url"],
+            settings.redis_url or found["redis_url"],
+        )
+    raise CliError(
+        "no servers: set DATABASE_URL and REDIS_URL, or start the embedded ones with `make run`"
+    )
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("MALLBOTS_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+# --- dev -----------------------------------------------------------------------------------
+
+
+def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the embedded servers (unless URLs are given), then the backend; stop all on exit."""
+    from backend.platform.embedded import EmbeddedPostgres, EmbeddedRedis
+
+    started: list[EmbeddedPostgres | EmbeddedRedis] = []
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        database_url, redis_url = settings.database_url, settings.redis_url
+        if not database_url:
+            postgres = EmbeddedPostgres(settings.data_dir / "postgres")
+            started.append(postgres)
+            database_url = postgres.start()
+        if not redis_url:
+            redis_server = EmbeddedRedis(settings.data_dir / "redis")
+            started.append(redis_server)
+            redis_url = redis_server.start()
+        if started:
+            servers_file(settings).write_text(
+                json.dumps({"database_url": database_url, "redis_url": redis_url})
+            )
+            log.info("embedded PostgreSQL at %s, Redis at %s", database_url, redis_url)
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        env.setdefault("MALLBOTS_ENV", "development")
+        children.append(subprocess.Popen([sys.executable, "-m", "backend.cli", "backend"], env=env))
+        url = f"http://{settings.host}:{settings.port}"
+        print(f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)", flush=True)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        return 0 if stopping else 1
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for server in reversed(started):
+            server.stop()
+        if started:
+            servers_file(settings).unlink(missing_ok=True)
+
+
+# --- backend -------------------------------------------------------------------------------
+
+
+def cmd_backend(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from backend.modules import select_modules
+    from backend.platform.host import BackendHost
+
+    database_url, redis_url = resolve_urls(settings)
+    names = args.modules.split(",") if args.modules else list(settings.modules)
+    try:
+        modules = select_modules([n.strip() for n in names if n.strip()])
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    host = BackendHost(settings, modules, database_url, redis_url)
+    config = uvicorn.Config(
+        host.app(),
+        host=settings.host,
+        port=args.port or settings.port,
+        loop="uvloop",
+        log_level="warning",
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+# --- migrate, dlq, projections -----------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.modules import select_modules
+    from backend.platform.host import run_migrations
+
+    database_url, _ = resolve_urls(settings)
+    asyncio.run(run_migrations(database_url, select_modules(["all"])))
+    print("migrations applied")
+    return 0
+
+
+def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.platform.consumer import DLQ_SUFFIX
+    from backend.platform.streams import (
+        dead_letter_topics,
+        list_dead_letters,
+        replay_dead_letters,
+    )
+
+    _, redis_url = resolve_urls(settings)
+
+    async def run() -> int:
+        redis = aioredis.from_url(redis_url)
+        try:
+            if args.action == "list":
+                dlqs = [args.topic + DLQ_SUFFIX] if args.topic else await dead_letter_topics(redis)
+                total = 0
+                for dlq in dlqs:
+                    for letter in await list_dead_letters(redis, dlq):
+                        total += 1
+                        print(
+                            f"{dlq}  {letter.dlq_id}  group={letter.group}"
+                            f"  deliveries={letter.deliveries}  failed_at={letter.failed_at}\n"
+                            f"    error: {letter.error}\n    message: {letter.message[:300]}"
+                        )
+                print(f"{total} dead letter(s)")
+                return 0
+            if not args.topic:
+                raise CliError("dlq replay needs a TOPIC")
+            count = await replay_dead_letters(redis, args.topic + DLQ_SUFFIX, args.id or None)
+            print(f"replayed {count} message(s) onto {args.topic}")
+            return 0
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(run())
+
+
+def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from backend.modules import all_modules
+    from backend.platform.db import create_pool
+
+    database_url, redis_url = resolve_urls(settings)
+    found = []
+    for module in all_modules().values():
+        from backend.platform.module import ModuleContext
+
+        context = ModuleContext(module, settings)
+        for projection in module.build(context).projections:
+            if projection.name == args.name:
+                found.append((context, projection))
+    if not found:
+        raise CliError(f"no projection named {args.name!r}")
+    context, projection = found[0]
+
+    async def run() -> int:
+        pool = await create_pool(database_url, size=2)
+        redis = aioredis.from_url(redis_url)
+        try:
+            context.attach(pool, redis, database_url)
+            runner = context.add_projection(projection)
+            async with pool.connection() as conn:
+                cur = await conn.execute(f"SELECT count(*) FROM {context.store.table('events')}")
+                row = await cur.fetchone()
+            await runner.reset()
+            with tqdm(total=row[0] if row else None, unit="ev", desc=args.name) as bar:
+                applied = await runner.catch_up(progress=bar.update)
+            print(f"rebuilt {args.name} from {applied} event(s)")
+            return 0
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    return asyncio.run(run())
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mallbots", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="start everything on the embedded servers (make run)")
+    backend = sub.add_parser("backend", help="serve backend modules")
+    backend.add_argument("--modules", help="all, or a comma-separated list (default: all)")
+    backend.add_argument("--port", type=int, help="HTTP port (default MALLBOTS_BACKEND_PORT)")
+    sub.add_parser("migrate", help="apply every module's migrations")
+    dlq = sub.add_parser("dlq", help="list or replay dead-lettered messages")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("topic", nargs="?", help="the topic whose dead letters to use")
+    dlq.add_argument("--id", action="append", help="only this dead letter (repeatable)")
+    projections = sub.add_parser("projections", help="rebuild a projection from its events")
+    projections.add_argument("action", choices=["rebuild"])
+    projections.add_argument("name")
+    return parser
+
+
+COMMANDS = {
+    "dev": cmd_dev,
+    "backend": cmd_backend,
+    "migrate": cmd_migrate,
+    "dlq": cmd_dlq,
+    "projections": cmd_projections,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging()
+    try:
+        settings = Settings.from_env()
+        return COMMANDS[args.command](args, settings)
+    except (CliError, ValueError) as exc:
+        print(f"mallbots: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Typed settings of a backend process, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the backend; the README lists them with their defaults."""
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".mallbots")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db_pool_size: int = 10
+    snapshot_every: int = 50
+    command_retries: int = 5
+    max_deliveries: int = 5
+    retry_base_seconds: float = 0.2
+    claim_idle_seconds: float = 30.0
+    relay_poll_seconds: float = 0.25
+    relay_batch: int = 500
+    projection_poll_seconds: float = 0.25
+    projection_stream_maxlen: int = 10_000
+    modules: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        modules = os.environ.get("MALLBOTS_MODULES", "all")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            redis_url=os.environ.get("REDIS_URL") or None,
+            data_dir=Path(os.environ.get("MALLBOTS_DATA_DIR", ".mallbots")),
+            host=os.environ.get("MALLBOTS_BACKEND_HOST", "127.0.0.1"),
+            port=_int("MALLBOTS_BACKEND_PORT", 8080),
+            db_pool_size=_int("MALLBOTS_DB_POOL_SIZE", 10),
+            snapshot_every=_int("MALLBOTS_SNAPSHOT_EVERY", 50),
+            command_retries=_int("MALLBOTS_COMMAND_RETRIES", 5),
+            max_deliveries=_int("MALLBOTS_MAX_DELIVERIES", 5),
+            retry_base_seconds=_float("MALLBOTS_RETRY_BASE_SECONDS", 0.2),
+            claim_idle_seconds=_float("MALLBOTS_CLAIM_IDLE_SECONDS", 30.0),
+            relay_poll_seconds=_float("MALLBOTS_RELAY_POLL_SECONDS", 0.25),
+            relay_batch=_int("MALLBOTS_RELAY_BATCH", 500),
+            projection_poll_seconds=_float("MALLBOTS_PROJECTION_POLL_SECONDS", 0.25),
+            projection_stream_maxlen=_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
+            modules=tuple(m.strip() for m in modules.split(",") if m.strip()),
+        )

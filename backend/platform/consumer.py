@@ -1,0 +1,251 @@
+"""Consumers of Redis Streams: one consumer group per (module, topic), with an inbox.
+
+Each delivery runs in one unit of work: insert the message id into the module's inbox (a duplicate
+is acknowledged and skipped), run the handler, commit, then ``XACK``. A failed delivery stays
+pending and the consumer goes on with the messages behind it. Pending entries are retried with
+exponential back-off (``XPENDING`` + ``XCLAIM``); entries left by a dead consumer are taken over
+with ``XAUTOCLAIM`` once idle for ``claim_idle_seconds``. After ``max_deliveries`` attempts, or at
+once for a malformed message, the entry goes to ``<topic>.dlq`` with its last error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from backend.platform import faults
+from backend.platform.messages import ENVELOPE_FIELD, MalformedMessage, Message
+from backend.platform.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Message], Awaitable[None]]
+UnitOfWorkFactory = Callable[[], contextlib.AbstractAsyncContextManager[UnitOfWork]]
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A topic this module consumes: the names it may carry, and the ones this module handles.
+
+    ``known`` comes from the producer's contract: a name outside it is malformed (dead-lettered);
+    a known name without a handler is acknowledged and ignored, explicitly.
+    """
+
+    topic: str
+    known: frozenset[str]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    max_deliveries: int = 5
+    retry_base_seconds: float = 0.2
+    retry_max_seconds: float = 30.0
+    claim_idle_seconds: float = 30.0
+    block_ms: int = 1000
+    batch: int = 100
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class StreamConsumer:
+    def __init__(
+        self,
+        group: str,
+        subscriptions: Sequence[Subscription],
+        redis: aioredis.Redis,
+        unit_of_work: UnitOfWorkFactory,
+        settings: DeliverySettings | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.group = group
+        self.subscriptions = {s.topic: s for s in subscriptions}
+        self.redis = redis
+        self.unit_of_work = unit_of_work
+        self.settings = settings or DeliverySettings()
+        self.name = name or consumer_name()
+        self.errors_key = f"mallbots:errors:{group}"
+
+    async def ensure_groups(self) -> None:
+        """Create this module's group on each topic, reading from the start of the stream."""
+        for topic in self.subscriptions:
+            try:
+                await self.redis.xgroup_create(topic, self.group, id="0", mkstream=True)
+            except aioredis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def run(self) -> None:
+        """Consume until cancelled; survives Redis and PostgreSQL outages by retrying."""
+        while True:
+            try:
+                await self.ensure_groups()
+                while True:
+                    await self.retry_pending()
+                    await self.poll(self.settings.block_ms)
+            except asyncio.CancelledError:
+                raise
+            except (aioredis.RedisError, OSError) as exc:
+                log.warning("consumer %s: Redis unavailable (%s); retrying", self.group, exc)
+                await asyncio.sleep(0.5)
+
+    async def poll(self, block_ms: int | None) -> int:
+        """Read and handle new entries once; return how many were read."""
+        response = await self.redis.xreadgroup(
+            self.group,
+            self.name,
+            {topic: ">" for topic in self.subscriptions},
+            count=self.settings.batch,
+            block=block_ms,
+        )
+        read = 0
+        for stream, entries in response or []:
+            topic = _text(stream)
+            for entry_id, fields in entries:
+                read += 1
+                await self.deliver(topic, _text(entry_id), fields)
+        return read
+
+    def backoff(self, deliveries: int) -> float:
+        delay = self.settings.retry_base_seconds * 2 ** max(deliveries - 1, 0)
+        return float(min(delay, self.settings.retry_max_seconds))
+
+    async def retry_pending(self) -> None:
+        """Retry this consumer's failed entries when due, take over dead consumers' entries."""
+        for topic in self.subscriptions:
+            await self._reclaim_stale(topic)
+            pending = await self.redis.xpending_range(
+                topic,
+                self.group,
+                min="-",
+                max="+",
+                count=self.settings.batch,
+                consumername=self.name,
+                idle=int(self.settings.retry_base_seconds * 1000),
+            )
+            for entry in pending:
+                deliveries = int(entry["times_delivered"])
+                idle = int(entry["time_since_delivered"]) / 1000
+                if idle < self.backoff(deliveries):
+                    continue
+                await self._retry(topic, _text(entry["message_id"]), deliveries)
+
+    async def _reclaim_stale(self, topic: str) -> None:
+        idle_ms = int(self.settings.claim_idle_seconds * 1000)
+        result = await self.redis.xautoclaim(
+            topic, self.group, self.name, min_idle_time=idle_ms, start_id="0-0",
+            count=self.settings.batch, justid=True,
+        )  # fmt: skip
+        for entry_id in result[1] if result else []:
+            entry_id = _text(entry_id)
+            info = await self.redis.xpending_range(
+                topic, self.group, min=entry_id, max=entry_id, count=1
+            )
+            deliveries = int(info[0]["times_delivered"]) if info else 1
+            log.info(
+                "consumer %s reclaimed %s %s from a dead consumer", self.group, topic, entry_id
+            )
+            await self._retry(topic, entry_id, deliveries, claimed=True)
+
+    async def _retry(
+        self, topic: str, entry_id: str, deliveries: int, claimed: bool = False
+    ) -> None:
+        entries = await self.redis.xrange(topic, entry_id, entry_id, count=1)
+        if not entries:  # trimmed away: nothing left to deliver
+            await self.redis.xack(topic, self.group, entry_id)
+            return
+        fields = entries[0][1]
+        if deliveries >= self.settings.max_deliveries:
+            error = await self.redis.hget(self.errors_key, f"{topic}|{entry_id}")
+            reason = _text(error) if error else "no error recorded (the consumer died or hung)"
+            await self.dead_letter(topic, entry_id, fields, reason, deliveries)
+            return
+        if not claimed:
+            await self.redis.xclaim(
+                topic, self.group, self.name,
+                min_idle_time=int(self.backoff(deliveries) * 1000), message_ids=[entry_id],
+                justid=True,
+            )  # fmt: skip
+        await self.deliver(topic, entry_id, fields)
+
+    async def deliver(self, topic: str, entry_id: str, fields: Mapping[Any, Any]) -> None:
+        subscription = self.subscriptions[topic]
+        try:
+            raw = fields.get(ENVELOPE_FIELD.encode(), fields.get(ENVELOPE_FIELD))
+            if raw is None:
+                raise MalformedMessage(f"stream entry has no {ENVELOPE_FIELD!r} field")
+            message = Message.from_json(raw)
+            if message.name not in subscription.known:
+                raise MalformedMessage(f"unknown message name {message.name!r} on {topic}")
+            await self._handle(subscription, message)
+        except MalformedMessage as exc:
+            await self.dead_letter(topic, entry_id, fields, str(exc), None)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("consumer %s: %s %s failed: %r", self.group, topic, entry_id, exc)
+            await self.redis.hset(
+                self.errors_key, f"{topic}|{entry_id}", f"{type(exc).__name__}: {exc}"
+            )
+            return
+        await self.redis.xack(topic, self.group, entry_id)
+        await self.redis.hdel(self.errors_key, f"{topic}|{entry_id}")
+
+    async def _handle(self, subscription: Subscription, message: Message) -> None:
+        async with self.unit_of_work() as uow:
+            cur = await uow.execute(
+                f"INSERT INTO {uow.store.table('inbox')} (message_id, topic, name)"
+                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+                (message.id, subscription.topic, message.name),
+            )
+            if await cur.fetchone() is None:
+                log.debug("consumer %s: duplicate %s skipped", self.group, message.id)
+                return
+            handler = subscription.handlers.get(message.name)
+            if handler is not None:
+                await handler(uow, message)
+                await faults.point("consumer.after_handler")
+
+    async def dead_letter(
+        self,
+        topic: str,
+        entry_id: str,
+        fields: Mapping[Any, Any],
+        error: str,
+        deliveries: int | None,
+    ) -> None:
+        raw = fields.get(ENVELOPE_FIELD.encode(), fields.get(ENVELOPE_FIELD)) or repr(dict(fields))
+        log.error("consumer %s: %s %s dead-lettered: %s", self.group, topic, entry_id, error)
+        await self.redis.xadd(
+            topic + DLQ_SUFFIX,
+            {
+                ENVELOPE_FIELD: raw,
+                "error": error,
+                "group": self.group,
+                "topic": topic,
+                "original_id": entry_id,
+                "deliveries": str(deliveries or 1),
+                "failed_at": dt.datetime.now(dt.UTC).isoformat(),
+            },
+        )
+        await self.redis.xack(topic, self.group, entry_id)
+        await self.redis.hdel(self.errors_key, f"{topic}|{entry_id}")

@@ -1,0 +1,187 @@
+"""The module host: runs any set of modules in one process behind one Starlette app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from backend.platform.config import Settings
+from backend.platform.consumer import DeliverySettings, StreamConsumer
+from backend.platform.db import create_pool, migrate
+from backend.platform.errors import DomainError
+from backend.platform.http import JSONResponse, domain_error_handler
+from backend.platform.module import Module, ModuleContext, ModuleParts
+from backend.platform.streams import trim_acknowledged
+
+log = logging.getLogger(__name__)
+
+TRIM_INTERVAL_SECONDS = 60.0
+
+
+async def run_migrations(database_url: str, modules: Sequence[Module]) -> None:
+    pool = await create_pool(database_url, size=1, name="migrate")
+    try:
+        async with pool.connection() as conn:
+            for module in modules:
+                applied = await migrate(conn, module.name, module.migrations)
+                if applied:
+                    log.info("migrated %s: %s", module.name, ", ".join(applied))
+    finally:
+        await pool.close()
+
+
+class BackendHost:
+    def __init__(
+        self,
+        settings: Settings,
+        modules: Sequence[Module],
+        database_url: str,
+        redis_url: str,
+        *,
+        run_workers: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.modules = list(modules)
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.run_workers = run_workers
+        self.contexts = {m.name: ModuleContext(m, settings) for m in self.modules}
+        self.parts: dict[str, ModuleParts] = {
+            m.name: m.build(self.contexts[m.name]) for m in self.modules
+        }
+        self.consumers: dict[str, StreamConsumer] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: AsyncConnectionPool | None = None
+        self._redis: aioredis.Redis | None = None
+
+    async def start(self) -> None:
+        await run_migrations(self.database_url, self.modules)
+        self._pool = await create_pool(self.database_url, size=self.settings.db_pool_size)
+        self._redis = aioredis.from_url(self.redis_url)
+        delivery = DeliverySettings(
+            max_deliveries=self.settings.max_deliveries,
+            retry_base_seconds=self.settings.retry_base_seconds,
+            claim_idle_seconds=self.settings.claim_idle_seconds,
+        )
+        for name, context in self.contexts.items():
+            context.attach(self._pool, self._redis, self.database_url)
+            parts = self.parts[name]
+            for projection in parts.projections:
+                context.add_projection(projection)
+            if parts.subscriptions:
+                consumer = StreamConsumer(
+                    name, parts.subscriptions, self._redis, context.unit_of_work, delivery
+                )
+                await consumer.ensure_groups()
+                self.consumers[name] = consumer
+            if not self.run_workers:
+                continue
+            self._spawn(f"{name} relay", context.relay.run)
+            for runner in context.projection_runners:
+                self._spawn(f"{name} projection {runner.projection.name}", runner.run)
+            if name in self.consumers:
+                self._spawn(f"{name} consumer", self.consumers[name].run)
+            for job in parts.background:
+                self._spawn(f"{name} background", job)
+        if self.run_workers:
+            self._spawn("stream trimmer", self._trim_forever)
+
+    def _spawn(self, what: str, job: Callable[[], Awaitable[None]]) -> None:
+        async def guarded() -> None:
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s stopped", what)
+
+        self._tasks.append(asyncio.create_task(guarded(), name=what))
+
+    async def _trim_forever(self) -> None:
+        topics = {t for m in self.modules if m.contract for t in m.contract.topics()}
+        while True:
+            await asyncio.sleep(TRIM_INTERVAL_SECONDS)
+            for topic in sorted(topics):
+                try:
+                    await trim_acknowledged(self.redis, topic)
+                except (aioredis.RedisError, OSError) as exc:
+                    log.warning("trimming %s failed: %s", topic, exc)
+
+    @property
+    def pool(self) -> AsyncConnectionPool:
+        assert self._pool is not None, "host not started"
+        return self._pool
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        assert self._redis is not None, "host not started"
+        return self._redis
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._redis is not None:
+            await self._redis.aclose()
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def ready(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.pool.connection(timeout=2) as conn:
+                await conn.execute("SELECT 1")
+            checks["postgres"] = "ok"
+        except Exception as exc:
+            checks["postgres"] = f"unavailable: {type(exc).__name__}"
+        try:
+            await asyncio.wait_for(self.redis.ping(), 2)
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"unavailable: {type(exc).__name__}"
+        return checks
+
+    def app(self) -> Starlette:
+        async def healthz(request: Request) -> Response:
+            return JSONResponse({"status": "ok", "modules": [m.name for m in self.modules]})
+
+        async def readyz(request: Request) -> Response:
+            checks = await self.ready()
+            ok = all(v == "ok" for v in checks.values())
+            return JSONResponse(
+                {"status": "ok" if ok else "unavailable", **checks},
+                status_code=200 if ok else 503,
+            )
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        routes: list[Any] = [Route("/healthz", healthz), Route("/readyz", readyz)]
+        routes += [
+            Mount(f"/api/{name}", routes=list(parts.routes))
+            for name, parts in self.parts.items()
+            if parts.routes
+        ]
+        return Starlette(
+            routes=routes,
+            lifespan=lifespan,
+            exception_handlers={DomainError: domain_error_handler},
+        )

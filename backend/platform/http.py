@@ -1,0 +1,47 @@
+"""Small helpers for the modules' JSON HTTP APIs."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backend.platform import codec
+from backend.platform.errors import BadRequest, DomainError
+
+T = TypeVar("T")
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(codec.to_plain(content))
+
+
+async def read_body(request: Request, cls: type[T]) -> T:
+    """The request's JSON body as ``cls``; anything malformed is a 400 naming the field."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        data = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError:
+        raise BadRequest("the request body is not valid JSON") from None
+    try:
+        return codec.from_plain(cls, data)
+    except codec.DecodeError as exc:
+        raise BadRequest(f"invalid request: {exc}") from None
+
+
+def error_response(error: DomainError) -> JSONResponse:
+    return JSONResponse({"code": error.code, "message": str(error)}, status_code=error.status)
+
+
+async def domain_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return error_response(exc)
