@@ -149,42 +149,52 @@ class StreamConsumer:
                 await self._retry(topic, _text(entry["message_id"]), deliveries)
 
     async def _reclaim_stale(self, topic: str) -> None:
-        idle_ms = int(self.settings.claim_idle_seconds * 1000)
+        """Take over entries idle past ``claim_idle_seconds``, whoever holds them."""
         result = await self.redis.xautoclaim(
-            topic, self.group, self.name, min_idle_time=idle_ms, start_id="0-0",
-            count=self.settings.batch, justid=True,
+            topic, self.group, self.name,
+            min_idle_time=int(self.settings.claim_idle_seconds * 1000),
+            start_id="0-0", count=self.settings.batch,
         )  # fmt: skip
-        for entry_id in result[1] if result else []:
-            entry_id = _text(entry_id)
+        for raw_id, fields in result[1] if result else []:
+            entry_id = _text(raw_id)
+            if fields is None:  # trimmed away: nothing left to deliver
+                await self.redis.xack(topic, self.group, entry_id)
+                continue
             info = await self.redis.xpending_range(
                 topic, self.group, min=entry_id, max=entry_id, count=1
             )
-            deliveries = int(info[0]["times_delivered"]) if info else 1
-            log.info(
-                "consumer %s reclaimed %s %s from a dead consumer", self.group, topic, entry_id
-            )
-            await self._retry(topic, entry_id, deliveries, claimed=True)
+            attempts_before = int(info[0]["times_delivered"]) - 1 if info else 0
+            log.info("consumer %s took over %s %s", self.group, topic, entry_id)
+            if attempts_before >= self.settings.max_deliveries:
+                await self._dead_letter_failed(topic, entry_id, fields, attempts_before)
+            else:
+                await self.deliver(topic, entry_id, fields)
 
-    async def _retry(
-        self, topic: str, entry_id: str, deliveries: int, claimed: bool = False
+    async def _retry(self, topic: str, entry_id: str, attempts: int) -> None:
+        """Deliver again one of this consumer's failed entries, or dead-letter it."""
+        if attempts >= self.settings.max_deliveries:
+            entries = await self.redis.xrange(topic, entry_id, entry_id, count=1)
+            if entries:
+                await self._dead_letter_failed(topic, entry_id, entries[0][1], attempts)
+            else:
+                await self.redis.xack(topic, self.group, entry_id)
+            return
+        claimed = await self.redis.xclaim(  # counts as a delivery (no JUSTID)
+            topic, self.group, self.name,
+            min_idle_time=int(self.backoff(attempts) * 1000), message_ids=[entry_id],
+        )  # fmt: skip
+        for raw_id, fields in claimed or []:
+            if fields is None:
+                await self.redis.xack(topic, self.group, entry_id)
+            else:
+                await self.deliver(topic, _text(raw_id), fields)
+
+    async def _dead_letter_failed(
+        self, topic: str, entry_id: str, fields: Mapping[Any, Any], attempts: int
     ) -> None:
-        entries = await self.redis.xrange(topic, entry_id, entry_id, count=1)
-        if not entries:  # trimmed away: nothing left to deliver
-            await self.redis.xack(topic, self.group, entry_id)
-            return
-        fields = entries[0][1]
-        if deliveries >= self.settings.max_deliveries:
-            error = await self.redis.hget(self.errors_key, f"{topic}|{entry_id}")
-            reason = _text(error) if error else "no error recorded (the consumer died or hung)"
-            await self.dead_letter(topic, entry_id, fields, reason, deliveries)
-            return
-        if not claimed:
-            await self.redis.xclaim(
-                topic, self.group, self.name,
-                min_idle_time=int(self.backoff(deliveries) * 1000), message_ids=[entry_id],
-                justid=True,
-            )  # fmt: skip
-        await self.deliver(topic, entry_id, fields)
+        error = await self.redis.hget(self.errors_key, f"{topic}|{entry_id}")
+        reason = _text(error) if error else "no error recorded (the consumer died or hung)"
+        await self.dead_letter(topic, entry_id, fields, reason, attempts)
 
     async def deliver(self, topic: str, entry_id: str, fields: Mapping[Any, Any]) -> None:
         subscription = self.subscriptions[topic]

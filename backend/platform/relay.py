@@ -74,13 +74,16 @@ class OutboxRelay:
                 await asyncio.sleep(1)
 
     async def _run_once(self) -> None:
-        async with await psycopg.AsyncConnection.connect(
-            self.database_url, autocommit=True
-        ) as conn:
+        connect = psycopg.AsyncConnection.connect
+        async with (
+            await connect(self.database_url, autocommit=True) as conn,
+            await connect(self.database_url, autocommit=True) as listen_conn,
+        ):
+            # A connection waiting for notifications cannot run queries, hence two.
             await conn.execute("SELECT pg_advisory_lock(%s)", (lease_key("relay", self.schema),))
             self.is_leader = True
-            await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            listener = asyncio.create_task(self._listen(conn))
+            await listen_conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            listener = asyncio.create_task(self._listen(listen_conn))
             try:
                 while True:
                     moved = await self.relay_batch(conn)

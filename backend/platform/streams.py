@@ -84,4 +84,4 @@ async def trim_acknowledged(redis: aioredis.Redis, topic: str, keep_seconds: flo
             summary = await redis.xpending(topic, name)
             candidate = tuple(int(p) for p in _s(summary["min"]).split("-"))
         bound = min(bound, candidate)  # type: ignore[assignment]
-    return int(await redis.xtrim(topic, minid=f"{bound[0]}-{bound[1]}"))
+    return int(await redis.xtrim(topic, minid=f"{bound[0]}-{bound[1]}", approximate=False))
