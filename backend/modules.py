@@ -7,7 +7,9 @@ from backend.platform.module import Module
 
 def all_modules() -> dict[str, Module]:
     """Every module, by name, in start order."""
-    return {}
+    from backend.stores.module import module as stores
+
+    return {m.name: m for m in (stores,)}
 
 
 def select_modules(names: tuple[str, ...] | list[str]) -> list[Module]:

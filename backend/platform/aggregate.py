@@ -44,7 +44,7 @@ class Aggregate:
         )
         return state
 
-    def restore(self, state: Mapping[str, Any]) -> None:
+    def restore(self, state: dict[str, Any]) -> None:
         raise NotImplementedError
 
 

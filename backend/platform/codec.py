@@ -21,6 +21,10 @@ import orjson
 T = TypeVar("T")
 
 
+MAX_TEXT = 1000
+"""The longest string a field may hold; longer input is refused (names, ids, descriptions)."""
+
+
 class DecodeError(ValueError):
     """A payload does not match the type it claims to be."""
 
@@ -129,6 +133,8 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise DecodeError(f"{where}: expected a string")
+        if len(value) > MAX_TEXT:
+            raise DecodeError(f"{where}: longer than {MAX_TEXT} characters")
         return value
     if isinstance(hint, type) and issubclass(hint, str):  # str enums
         try:

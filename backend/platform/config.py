@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.platform.services import parse_service_urls
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -47,6 +49,13 @@ class Settings:
     projection_poll_seconds: float = 0.25
     projection_stream_maxlen: int = 10_000
     modules: tuple[str, ...] = field(default_factory=tuple)
+    service_urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def own_url(self) -> str:
+        """The address other modules of this process reach it at."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,4 +77,5 @@ class Settings:
             projection_poll_seconds=_float("MALLBOTS_PROJECTION_POLL_SECONDS", 0.25),
             projection_stream_maxlen=_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
             modules=tuple(m.strip() for m in modules.split(",") if m.strip()),
+            service_urls=parse_service_urls(os.environ.get("MALLBOTS_SERVICE_URLS", "")),
         )

@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from backend.platform.config import Settings
 from backend.platform.consumer import DeliverySettings, StreamConsumer
@@ -134,6 +134,8 @@ class BackendHost:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        for context in self.contexts.values():
+            await context.detach()
         if self._redis is not None:
             await self._redis.aclose()
         if self._pool is not None:
@@ -175,11 +177,8 @@ class BackendHost:
                 await self.stop()
 
         routes: list[Any] = [Route("/healthz", healthz), Route("/readyz", readyz)]
-        routes += [
-            Mount(f"/api/{name}", routes=list(parts.routes))
-            for name, parts in self.parts.items()
-            if parts.routes
-        ]
+        for parts in self.parts.values():
+            routes += parts.routes
         return Starlette(
             routes=routes,
             lifespan=lifespan,

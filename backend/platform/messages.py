@@ -139,3 +139,29 @@ def decode_payload(message: Message, payload_type: type[Any]) -> Any:
         return codec.from_plain(payload_type, message.payload)
     except codec.DecodeError as exc:
         raise MalformedMessage(f"{message.name}: {exc}") from None
+
+
+PROJECTION_TOPIC_PREFIX = "mallbots.projections."
+
+
+@dataclass(frozen=True)
+class ProjectionUpdated(Payload):
+    """The new state of one read-model entry; the gateway pushes it to subscribers."""
+
+    message_name = "projections.Updated"
+    projection: str
+    key: str
+    state: Mapping[str, Any]
+
+
+def projection_topic(projection: str) -> str:
+    return PROJECTION_TOPIC_PREFIX + projection
+
+
+def projection_update(
+    projection: str, key: str, state: Mapping[str, Any], *, cause: Message | None = None
+) -> Message:
+    """A message for ``mallbots.projections.<projection>``; its stream id is the cursor."""
+    return new_message(
+        projection_topic(projection), ProjectionUpdated(projection, key, state), cause=cause
+    )

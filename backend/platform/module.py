@@ -24,6 +24,7 @@ from backend.platform.eventstore import ConcurrencyError, EventStore, Upcasters
 from backend.platform.messages import Contract
 from backend.platform.projections import Projection, ProjectionRunner
 from backend.platform.relay import NOTIFY_CHANNEL, OutboxRelay
+from backend.platform.services import ServiceClient
 from backend.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ T = TypeVar("T")
 
 @dataclass
 class ModuleParts:
-    """What a module runs: HTTP routes (mounted under /api/<module>), consumers, projections."""
+    """What a module runs: HTTP routes (under /api/<module>), consumers, projections."""
 
     routes: Sequence[BaseRoute] = ()
     subscriptions: Sequence[Subscription] = ()
@@ -62,10 +63,12 @@ class ModuleContext:
         self._pool: AsyncConnectionPool | None = None
         self._redis: aioredis.Redis | None = None
         self._relay: OutboxRelay | None = None
+        self._services: ServiceClient | None = None
 
     def attach(self, pool: AsyncConnectionPool, redis: aioredis.Redis, database_url: str) -> None:
         """Connect the context to the servers (the host does this at start-up)."""
         self._pool, self._redis = pool, redis
+        self._services = ServiceClient(self.settings.own_url, self.settings.service_urls)
         self._relay = OutboxRelay(
             database_url,
             redis,
@@ -86,6 +89,17 @@ class ModuleContext:
         if self._redis is None:
             raise RuntimeError(f"module {self.name} is not started")
         return self._redis
+
+    @property
+    def services(self) -> ServiceClient:
+        """Reads of other modules' HTTP APIs (the fall-back when a cache misses)."""
+        if self._services is None:
+            raise RuntimeError(f"module {self.name} is not started")
+        return self._services
+
+    async def detach(self) -> None:
+        if self._services is not None:
+            await self._services.aclose()
 
     @property
     def relay(self) -> OutboxRelay:
@@ -130,15 +144,20 @@ class ModuleContext:
             log.debug("outbox notify failed: %s", exc)
 
     async def run_command(
-        self, command: Callable[[UnitOfWork], Awaitable[T]], *, idempotency_key: str | None = None
+        self,
+        command: Callable[[UnitOfWork], Awaitable[T]],
+        *,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> T:
         """Run ``command`` in a unit of work; on a version clash reload and retry (bounded).
 
         With an ``idempotency_key``, a repeat returns the first run's (JSON) result and writes
-        nothing new.
+        nothing new. Keys are scoped (by command name and target, say), so that one client key
+        cannot replay a different command.
         """
         if idempotency_key is not None:
-            return await self._run_idempotent(command, idempotency_key)
+            return await self._run_idempotent(command, f"{scope}:{idempotency_key}")
         attempts = max(self.settings.command_retries, 1)
         for attempt in range(attempts):
             try:

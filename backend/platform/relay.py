@@ -24,12 +24,11 @@ import redis.asyncio as aioredis
 from psycopg import sql
 
 from backend.platform import faults
-from backend.platform.messages import ENVELOPE_FIELD
+from backend.platform.messages import ENVELOPE_FIELD, PROJECTION_TOPIC_PREFIX
 
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "mallbots_outbox"
-PROJECTION_TOPIC_PREFIX = "mallbots.projections."
 
 
 def lease_key(purpose: str, schema: str) -> int:

@@ -9,7 +9,8 @@ with ``after_commit`` run once the data is durable, e.g. to wake the outbox rela
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,22 @@ class UnitOfWork:
 
     def after_commit(self, callback: AfterCommit) -> None:
         self._after_commit.append(callback)
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo, on an exception, the writes made inside the block (SQL, held-back appends,
+        outbox messages) while the rest of the unit of work stays."""
+        await self.execute("SAVEPOINT unit_of_work")
+        marks = (len(self._appends), len(self._outbox), len(self._after_commit))
+        try:
+            yield
+        except BaseException:
+            await self.conn.execute("ROLLBACK TO SAVEPOINT unit_of_work")
+            del self._appends[marks[0] :]
+            del self._outbox[marks[1] :]
+            del self._after_commit[marks[2] :]
+            raise
+        await self.conn.execute("RELEASE SAVEPOINT unit_of_work")
 
     @property
     def published(self) -> Sequence[Message]:

@@ -1,0 +1,58 @@
+"""Synchronous reads of another module's HTTP API (cache fall-backs), by module name.
+
+In the modular monolith every module is served by this same process, so the default address is
+the backend's own; with one process per module, ``MALLBOTS_SERVICE_URLS`` names each one
+(``stores=http://stores:8080,customers=http://customers:8080``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from backend.platform.errors import DomainError
+
+
+class ServiceUnavailable(DomainError):
+    code = "BACKEND_UNAVAILABLE"
+    status = 503
+
+
+class ServiceClient:
+    def __init__(self, default_url: str, urls: Mapping[str, str]) -> None:
+        self.default_url = default_url
+        self.urls = dict(urls)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+
+    def base(self, module: str) -> str:
+        return self.urls.get(module, self.default_url).rstrip("/")
+
+    async def get(self, module: str, path: str) -> Any | None:
+        """GET /api/<module><path> as JSON; None when the other module says 404."""
+        url = f"{self.base(module)}/api/{module}{path}"
+        try:
+            response = await self.http.get(url)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"the {module} module is unavailable: {exc}") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise ServiceUnavailable(f"the {module} module answered {response.status_code}")
+        return orjson.loads(response.content)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def parse_service_urls(raw: str) -> dict[str, str]:
+    """``name=url,name=url`` to a dict; a malformed pair is an error naming it."""
+    urls: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        name, sep, url = pair.partition("=")
+        if not sep or not name.strip() or not url.strip():
+            raise ValueError(f"MALLBOTS_SERVICE_URLS: expected name=url, got {pair!r}")
+        urls[name.strip()] = url.strip()
+    return urls

@@ -1,0 +1,135 @@
+"""The stores module's HTTP API under /api/stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+
+from backend.platform.api import Endpoint
+from backend.platform.errors import BadRequest
+from backend.stores.application import StoresService
+
+
+@dataclass(frozen=True)
+class CreateStore:
+    name: str
+    location: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Rebrand:
+    name: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Idempotent:
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AddProduct:
+    name: str
+    price: Decimal
+    description: str = ""
+    sku: str = ""
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RebrandProduct:
+    name: str
+    description: str = ""
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangePrice:
+    price: Decimal
+    idempotency_key: str | None = None
+
+
+def endpoints(service: StoresService) -> list[Endpoint]:
+    async def create_store(request: Request, body: CreateStore) -> Any:
+        return await service.create_store(body.name, body.location, body.idempotency_key)
+
+    async def list_stores(request: Request, body: None) -> Any:
+        flag = request.query_params.get("participating")
+        if flag not in (None, "true", "false"):
+            raise BadRequest("participating must be true or false")
+        participating = None if flag is None else flag == "true"
+        return {"stores": await service.list_stores(participating)}
+
+    async def get_store(request: Request, body: None) -> Any:
+        return {"store": await service.get_store(request.path_params["id"])}
+
+    async def enable_participation(request: Request, body: Idempotent) -> Any:
+        return await service.enable_participation(request.path_params["id"], body.idempotency_key)
+
+    async def disable_participation(request: Request, body: Idempotent) -> Any:
+        return await service.disable_participation(request.path_params["id"], body.idempotency_key)
+
+    async def rebrand_store(request: Request, body: Rebrand) -> Any:
+        return await service.rebrand_store(
+            request.path_params["id"], body.name, body.idempotency_key
+        )
+
+    async def add_product(request: Request, body: AddProduct) -> Any:
+        return await service.add_product(
+            request.path_params["id"],
+            body.name,
+            body.description,
+            body.sku,
+            body.price,
+            body.idempotency_key,
+        )
+
+    async def get_catalog(request: Request, body: None) -> Any:
+        return {"products": await service.catalog(request.path_params["id"])}
+
+    async def get_product(request: Request, body: None) -> Any:
+        return {"product": await service.get_product(request.path_params["id"])}
+
+    async def rebrand_product(request: Request, body: RebrandProduct) -> Any:
+        return await service.rebrand_product(
+            request.path_params["id"], body.name, body.description, body.idempotency_key
+        )
+
+    async def increase_product_price(request: Request, body: ChangePrice) -> Any:
+        return await service.increase_price(
+            request.path_params["id"], body.price, body.idempotency_key
+        )
+
+    async def decrease_product_price(request: Request, body: ChangePrice) -> Any:
+        return await service.decrease_price(
+            request.path_params["id"], body.price, body.idempotency_key
+        )
+
+    async def remove_product(request: Request, body: Idempotent) -> Any:
+        return await service.remove_product(request.path_params["id"], body.idempotency_key)
+
+    return [
+        Endpoint("POST", "", create_store, "Create a store", CreateStore, status=201),
+        Endpoint("GET", "", list_stores, "List stores (?participating=true|false)"),
+        Endpoint("GET", "/products/{id}", get_product, "Get a product"),
+        Endpoint("PUT", "/products/{id}/rebrand", rebrand_product, "Rebrand a product",
+                 RebrandProduct),
+        Endpoint("PUT", "/products/{id}/increasePrice", increase_product_price,
+                 "Increase a product's price", ChangePrice),
+        Endpoint("PUT", "/products/{id}/decreasePrice", decrease_product_price,
+                 "Decrease a product's price", ChangePrice),
+        Endpoint("DELETE", "/products/{id}", remove_product, "Remove a product", Idempotent),
+        Endpoint("GET", "/{id}", get_store, "Get a store"),
+        Endpoint("PUT", "/{id}/participating", enable_participation,
+                 "Enable participation in the bot service", Idempotent),
+        Endpoint("DELETE", "/{id}/participating", disable_participation,
+                 "Disable participation", Idempotent),
+        Endpoint("PUT", "/{id}/rebrand", rebrand_store, "Rebrand a store", Rebrand),
+        Endpoint("POST", "/{id}/products", add_product, "Add a product to the catalog",
+                 AddProduct, status=201),
+        Endpoint("GET", "/{id}/products", get_catalog, "The store's catalog"),
+    ]  # fmt: skip

@@ -1,0 +1,97 @@
+"""A real backend (uvicorn + BackendHost) on a fresh database, for module and end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import psycopg
+import redis.asyncio as aioredis
+import uvicorn
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from backend.platform.config import Settings
+from backend.platform.embedded import free_port
+from backend.platform.host import BackendHost
+from backend.platform.module import Module
+
+TEST_SETTINGS = Settings(
+    retry_base_seconds=0.05,
+    claim_idle_seconds=2.0,
+    relay_poll_seconds=0.1,
+    projection_poll_seconds=0.1,
+    max_deliveries=3,
+)
+
+
+@dataclass
+class RunningBackend:
+    host: BackendHost
+    http: httpx.AsyncClient
+    database_url: str
+    redis_url: str
+    url: str
+
+    def context(self, module: str) -> Any:
+        return self.host.contexts[module]
+
+    async def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        async with self.host.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchall() if cur.description else []
+
+
+async def fresh_database(server_url: str) -> str:
+    """A new, empty database on the server of ``server_url``; its URL."""
+    name = f"mb_{uuid.uuid4().hex[:12]}"
+    params = conninfo_to_dict(server_url)
+    admin = make_conninfo(**{**params, "dbname": "postgres"})
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as conn:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    return make_conninfo(**{**params, "dbname": name})
+
+
+async def drop_database(url: str) -> None:
+    params = conninfo_to_dict(url)
+    admin = make_conninfo(**{**params, "dbname": "postgres"})
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as conn:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{params["dbname"]}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def running_backend(
+    database_server_url: str,
+    redis_url: str,
+    modules: Sequence[Module],
+    **overrides: Any,
+) -> AsyncIterator[RunningBackend]:
+    """Serve ``modules`` on a free port, on a new database and a flushed Redis database."""
+    database_url = await fresh_database(database_server_url)
+    flush = aioredis.from_url(redis_url)
+    await flush.flushdb()
+    await flush.aclose()
+    port = free_port()
+    settings = dataclasses.replace(TEST_SETTINGS, port=port, **overrides)
+    host = BackendHost(settings, modules, database_url, redis_url)
+    config = uvicorn.Config(host.app(), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+            raise RuntimeError("the backend did not start")
+        await asyncio.sleep(0.02)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            yield RunningBackend(host, http, database_url, redis_url, url)
+    finally:
+        server.should_exit = True
+        await serving
+        await drop_database(database_url)
