@@ -188,14 +188,13 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from backend.modules import all_modules
+    from backend.modules import select_modules
     from backend.platform.db import create_pool
+    from backend.platform.module import ModuleContext
 
     database_url, redis_url = resolve_urls(settings)
     found = []
-    for module in all_modules().values():
-        from backend.platform.module import ModuleContext
-
+    for module in select_modules(args.modules.split(",")):
         context = ModuleContext(module, settings)
         for projection in module.build(context).projections:
             if projection.name == args.name:
@@ -243,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     projections = sub.add_parser("projections", help="rebuild a projection from its events")
     projections.add_argument("action", choices=["rebuild"])
     projections.add_argument("name")
+    projections.add_argument("--modules", default="all", help="where to look (default: all)")
     return parser
 
 

@@ -134,3 +134,8 @@ def counter_module(schema: str, *, consume: bool = True, project: bool = True) -
         migrations=Path(__file__).parent / "counter_migrations",
         contract=contract(schema),
     )
+
+
+def modules_from_env() -> list[Module]:
+    """For ``MALLBOTS_EXTRA_MODULES=tests.support.counter:modules_from_env`` in CLI tests."""
+    return [counter_module(os.environ["MALLBOTS_TEST_COUNTER_SCHEMA"])]

@@ -1,0 +1,139 @@
+"""The processes as users start them: `mallbots backend` and `mallbots dev` (make run)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from backend.platform.embedded import free_port, remove_tree
+from tests.conftest import Servers
+
+
+def wait_for_http(url: str, process: subprocess.Popen[str], timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"the process exited with {process.returncode}"
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it has stopped)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_backend_serves_health_and_readiness(servers: Servers) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": servers.database_url,
+        "REDIS_URL": servers.redis_url,
+        "MALLBOTS_BACKEND_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "backend", "--modules", "stores"],
+        env=env,
+        text=True,
+    )
+    try:
+        health = wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+        assert health.json() == {"status": "ok", "modules": ["stores"]}
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "postgres": "ok", "redis": "ok"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal: exit status -SIGTERM
+        assert process.wait(timeout=20) == -signal.SIGTERM
+
+
+def test_readiness_reports_an_unreachable_redis(servers: Servers) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": servers.database_url,
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "MALLBOTS_BACKEND_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "backend", "--modules", "stores"], env=env, text=True
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["postgres"] == "ok"
+        assert ready.json()["redis"].startswith("unavailable")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_unknown_module_is_a_clear_error(servers: Servers) -> None:
+    env = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "backend", "--modules", "stores,shoes"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "unknown module(s): shoes" in result.stderr
+
+
+def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None:
+    data = Path(tempfile.mkdtemp(prefix="mallbots-dev-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {
+        "MALLBOTS_DATA_DIR": str(data),
+        "MALLBOTS_BACKEND_PORT": str(port),
+        "MALLBOTS_MODULES": "stores",
+    }
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "dev"], env=env, text=True,
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert wait_for_http(f"{base}/healthz", first).status_code == 200
+        created = httpx.post(f"{base}/api/stores", json={"name": "Kept", "location": "L2"})
+        assert created.status_code == 201
+        store_id = created.json()["id"]
+        postgres_pid = int((data / "postgres/data/postmaster.pid").read_text().split()[0])
+        redis_pid = int((data / "redis/redis.pid").read_text())
+        first.send_signal(signal.SIGINT)
+        output, _ = first.communicate(timeout=60)
+        assert first.returncode == 0
+        assert f"{base}/healthz" in output
+        assert not alive(postgres_pid) and not alive(redis_pid), "no orphan servers"
+        assert not (data / "servers.json").exists()
+
+        second = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "dev"], env=env, text=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_for_http(f"{base}/healthz", second)
+            kept = httpx.get(f"{base}/api/stores/{store_id}")
+            assert kept.status_code == 200 and kept.json()["store"]["name"] == "Kept"
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=60) == 0
+    finally:
+        remove_tree(data)
