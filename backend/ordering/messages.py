@@ -19,6 +19,8 @@ class OrderItem:
     store_id: str
     price: Decimal
     quantity: int
+    store_name: str = ""
+    product_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class OrderApproved(Payload):
     id: str
     customer_id: str
     payment_id: str
+    shopping_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,14 @@ class DeliverySettings:
     batch: int = 100
 
 
+def cancelling() -> bool:
+    """Whether this task is being cancelled. redis-py can swallow a cancellation that lands in
+    a blocking read (its retry re-sends the command) or turn it into a connection error; loops
+    check this so that they stop instead of going on or mistaking it for an outage."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
@@ -98,12 +106,15 @@ class StreamConsumer:
         while True:
             try:
                 await self.ensure_groups()
-                while True:
+                while not cancelling():
                     await self.retry_pending()
                     await self.poll(self.settings.block_ms)
+                raise asyncio.CancelledError
             except asyncio.CancelledError:
                 raise
             except (aioredis.RedisError, OSError) as exc:
+                if cancelling():
+                    raise asyncio.CancelledError from exc
                 log.warning("consumer %s: Redis unavailable (%s); retrying", self.group, exc)
                 await asyncio.sleep(0.5)
 

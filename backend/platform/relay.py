@@ -24,6 +24,7 @@ import redis.asyncio as aioredis
 from psycopg import sql
 
 from backend.platform import faults
+from backend.platform.consumer import cancelling
 from backend.platform.messages import ENVELOPE_FIELD, PROJECTION_TOPIC_PREFIX
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except (psycopg.Error, OSError, aioredis.RedisError) as exc:
+                if cancelling():
+                    raise asyncio.CancelledError from exc
                 self.is_leader = False
                 log.warning("outbox relay %s: %s; retrying in 1 s", self.schema, exc)
                 await asyncio.sleep(1)
@@ -84,10 +87,11 @@ class OutboxRelay:
             await listen_conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             listener = asyncio.create_task(self._listen(listen_conn))
             try:
-                while True:
+                while not cancelling():
                     moved = await self.relay_batch(conn)
                     if moved < self.batch:
                         await self._wait()
+                raise asyncio.CancelledError
             finally:
                 self.is_leader = False
                 listener.cancel()

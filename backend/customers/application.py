@@ -1,0 +1,139 @@
+"""Customers commands and queries. Each command loads the customer's row (locked), applies the
+domain rule, writes the row and the integration events in one unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from backend.customers import messages
+from backend.customers.domain import (
+    Customer,
+    CustomerDisabled,
+    CustomerEnabled,
+    CustomerRegistered,
+    CustomerSmsChanged,
+)
+from backend.platform.aggregate import DomainEvent
+from backend.platform.errors import NotFound
+from backend.platform.messages import Payload, new_message
+from backend.platform.module import ModuleContext
+from backend.platform.unit_of_work import UnitOfWork
+
+_COLUMNS = "id, name, sms_number, enabled"
+
+
+def not_found(customer_id: str) -> NotFound:
+    return NotFound(f"customer with id: `{customer_id}` does not exist")
+
+
+def _integration_event(customer: Customer, event: DomainEvent) -> Payload:
+    match event:
+        case CustomerRegistered(name=name, sms_number=sms_number):
+            return messages.CustomerRegistered(customer.id, name, sms_number)
+        case CustomerEnabled():
+            return messages.CustomerEnabled(customer.id)
+        case CustomerDisabled():
+            return messages.CustomerDisabled(customer.id)
+        case CustomerSmsChanged(sms_number=sms_number):
+            return messages.CustomerSmsChanged(customer.id, sms_number)
+    raise TypeError(f"no integration event for {event!r}")
+
+
+def _view(row: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(("id", "name", "sms_number", "enabled"), row, strict=True))
+
+
+class CustomersService:
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.table = ctx.store.table("customers")
+
+    def _publish(self, uow: UnitOfWork, customer: Customer) -> None:
+        uow.publish(
+            *(
+                new_message(messages.CUSTOMER_TOPIC, _integration_event(customer, e))
+                for e in customer.pending
+            )
+        )
+        customer.pending = []
+
+    async def load(self, uow: UnitOfWork, customer_id: str) -> Customer:
+        """The customer, its row locked until the unit of work ends; NotFound if unknown."""
+        cur = await uow.execute(
+            f"SELECT {_COLUMNS} FROM {self.table} WHERE id = %s FOR UPDATE", (customer_id,)
+        )
+        row = await cur.fetchone()
+        if row is None:
+            raise not_found(customer_id)
+        return Customer(*row)
+
+    # --- commands ---
+
+    async def register(self, name: str, sms_number: str, key: str | None = None) -> Any:
+        customer_id = str(uuid.uuid4())
+
+        async def command(uow: UnitOfWork) -> dict[str, str]:
+            customer = Customer.register(customer_id, name, sms_number)
+            await uow.execute(
+                f"INSERT INTO {self.table} ({_COLUMNS}) VALUES (%s, %s, %s, %s)",
+                (customer.id, customer.name, customer.sms_number, customer.enabled),
+            )
+            self._publish(uow, customer)
+            return {"id": customer_id}
+
+        return await self.ctx.run_command(command, idempotency_key=key, scope="register_customer")
+
+    async def _change(
+        self,
+        customer_id: str,
+        change: Callable[[Customer], None],
+        key: str | None,
+        what: str,
+    ) -> Any:
+        async def command(uow: UnitOfWork) -> dict[str, Any]:
+            customer = await self.load(uow, customer_id)
+            change(customer)
+            if customer.pending:
+                await uow.execute(
+                    f"UPDATE {self.table} SET sms_number = %s, enabled = %s, updated_at = now()"
+                    " WHERE id = %s",
+                    (customer.sms_number, customer.enabled, customer.id),
+                )
+                self._publish(uow, customer)
+            return {}
+
+        return await self.ctx.run_command(
+            command, idempotency_key=key, scope=f"{what}:{customer_id}"
+        )
+
+    async def enable(self, customer_id: str, key: str | None = None) -> Any:
+        return await self._change(customer_id, Customer.enable, key, "enable_customer")
+
+    async def disable(self, customer_id: str, key: str | None = None) -> Any:
+        return await self._change(customer_id, Customer.disable, key, "disable_customer")
+
+    async def change_sms_number(
+        self, customer_id: str, sms_number: str, key: str | None = None
+    ) -> Any:
+        return await self._change(
+            customer_id, lambda c: c.change_sms_number(sms_number), key, "change_sms_number"
+        )
+
+    async def authorize(self, uow: UnitOfWork, customer_id: str) -> None:
+        """The saga's AuthorizeCustomer: NotFound if unknown, Unauthorized if disabled."""
+        customer = await self.load(uow, customer_id)
+        customer.authorize()
+
+    # --- queries ---
+
+    async def get_customer(self, customer_id: str) -> dict[str, Any]:
+        async with self.ctx.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_COLUMNS} FROM {self.table} WHERE id = %s", (customer_id,)
+            )
+            row = await cur.fetchone()
+        if row is None:
+            raise not_found(customer_id)
+        return _view(row)

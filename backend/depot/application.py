@@ -1,0 +1,359 @@
+"""Depot commands and queries over the shopping-list, bot and cache tables.
+
+Every change of a shopping list is one unit of work: the row (locked with ``FOR UPDATE``), the
+bot it frees or takes, the outgoing integration event and the projection update commit together.
+A list is always locked before its bot, so concurrent commands cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from backend.depot import messages
+from backend.depot.domain import (
+    Bot,
+    BotStatus,
+    ListStatus,
+    ProductInfo,
+    ShoppingList,
+    StoreInfo,
+    WantedItem,
+)
+from backend.platform import codec
+from backend.platform.errors import BadRequest, NotFound
+from backend.platform.messages import Message, new_message, projection_update
+from backend.platform.module import ModuleContext
+from backend.platform.services import ServiceUnavailable
+from backend.platform.unit_of_work import UnitOfWork
+
+_LIST_COLUMNS = "id, order_id, stops, assigned_bot_id, status, created_at, updated_at"
+_BOT_COLUMNS = "id, name, status, shopping_list_id"
+
+
+class StoresUnavailable(Exception):
+    """The stores module could not be asked: a transient failure, so the delivery is retried.
+
+    Deliberately not a ``DomainError``: a saga participant turns those into a failure reply,
+    which would reject an order because of an outage.
+    """
+
+
+def list_view(
+    shopping_list: ShoppingList, created_at: dt.datetime, updated_at: dt.datetime
+) -> dict[str, Any]:
+    """The shopping list as the API and the projection updates show it."""
+    return {
+        "id": shopping_list.id,
+        "order_id": shopping_list.order_id,
+        "status": shopping_list.status.value,
+        "assigned_bot_id": shopping_list.assigned_bot_id,
+        "stops": shopping_list.stops_plain(),
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+
+
+def bot_view(bot: Bot) -> dict[str, Any]:
+    return {
+        "id": bot.id,
+        "name": bot.name,
+        "status": bot.status.value,
+        "shopping_list_id": bot.shopping_list_id,
+    }
+
+
+def _list_from_row(row: Sequence[Any]) -> ShoppingList:
+    return ShoppingList(
+        row[0], row[1], ShoppingList.stops_from_plain(row[2]), ListStatus(row[4]), row[3]
+    )
+
+
+def _bot_from_row(row: Sequence[Any]) -> Bot:
+    return Bot(row[0], row[1], BotStatus(row[2]), row[3])
+
+
+def _not_found(what: str, id: str) -> NotFound:
+    return NotFound(f"{what} with id: `{id}` does not exist")
+
+
+class DepotService:
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.lists = ctx.store.table("shopping_lists")
+        self.bots = ctx.store.table("bots")
+        self.stores_cache = ctx.store.table("stores_cache")
+        self.products_cache = ctx.store.table("products_cache")
+
+    # --- caches of the stores module's data ---
+
+    async def _ask_stores(self, path: str) -> Any:
+        try:
+            return await self.ctx.services.get("stores", path)
+        except ServiceUnavailable as exc:
+            raise StoresUnavailable(str(exc)) from None
+
+    async def store_info(self, uow: UnitOfWork, store_id: str) -> StoreInfo:
+        """The store from the cache, else from the stores module (then cached)."""
+        cur = await uow.execute(
+            f"SELECT id, name, location FROM {self.stores_cache} WHERE id = %s", (store_id,)
+        )
+        if (row := await cur.fetchone()) is not None:
+            return StoreInfo(*row)
+        found = await self._ask_stores(f"/{quote(store_id, safe='')}") if store_id else None
+        if found is None:
+            raise _not_found("store", store_id)
+        store = StoreInfo(store_id, found["store"]["name"], found["store"]["location"])
+        await self.cache_store(uow, store)
+        return store
+
+    async def product_info(self, uow: UnitOfWork, product_id: str) -> ProductInfo:
+        """The product from the cache, else from the stores module (then cached)."""
+        cur = await uow.execute(
+            f"SELECT id, store_id, name FROM {self.products_cache} WHERE id = %s", (product_id,)
+        )
+        if (row := await cur.fetchone()) is not None:
+            return ProductInfo(*row)
+        path = f"/products/{quote(product_id, safe='')}"
+        found = await self._ask_stores(path) if product_id else None
+        if found is None:
+            raise _not_found("product", product_id)
+        product = ProductInfo(product_id, found["product"]["store_id"], found["product"]["name"])
+        await self.cache_product(uow, product)
+        return product
+
+    async def cache_store(self, uow: UnitOfWork, store: StoreInfo) -> None:
+        await uow.execute(
+            f"INSERT INTO {self.stores_cache} (id, name, location) VALUES (%s, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING",
+            (store.id, store.name, store.location),
+        )
+
+    async def rename_store(self, uow: UnitOfWork, store_id: str, name: str) -> None:
+        await uow.execute(
+            f"UPDATE {self.stores_cache} SET name = %s, updated_at = now() WHERE id = %s",
+            (name, store_id),
+        )
+
+    async def cache_product(self, uow: UnitOfWork, product: ProductInfo) -> None:
+        await uow.execute(
+            f"INSERT INTO {self.products_cache} (id, store_id, name) VALUES (%s, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING",
+            (product.id, product.store_id, product.name),
+        )
+
+    async def rename_product(self, uow: UnitOfWork, product_id: str, name: str) -> None:
+        await uow.execute(
+            f"UPDATE {self.products_cache} SET name = %s, updated_at = now() WHERE id = %s",
+            (name, product_id),
+        )
+
+    async def forget_product(self, uow: UnitOfWork, product_id: str) -> None:
+        await uow.execute(f"DELETE FROM {self.products_cache} WHERE id = %s", (product_id,))
+
+    # --- persistence ---
+
+    async def _find_list(self, uow: UnitOfWork, list_id: str) -> ShoppingList | None:
+        cur = await uow.execute(
+            f"SELECT {_LIST_COLUMNS} FROM {self.lists} WHERE id = %s FOR UPDATE", (list_id,)
+        )
+        row = await cur.fetchone()
+        return _list_from_row(row) if row else None
+
+    async def _load_list(self, uow: UnitOfWork, list_id: str) -> ShoppingList:
+        if (found := await self._find_list(uow, list_id)) is None:
+            raise _not_found("shopping list", list_id)
+        return found
+
+    async def _load_bot(self, uow: UnitOfWork, bot_id: str) -> Bot:
+        cur = await uow.execute(
+            f"SELECT {_BOT_COLUMNS} FROM {self.bots} WHERE id = %s FOR UPDATE", (bot_id,)
+        )
+        if (row := await cur.fetchone()) is None:
+            raise _not_found("bot", bot_id)
+        return _bot_from_row(row)
+
+    async def _save_bot(self, uow: UnitOfWork, bot: Bot) -> None:
+        await uow.execute(
+            f"UPDATE {self.bots} SET status = %s, shopping_list_id = %s, updated_at = now()"
+            " WHERE id = %s",
+            (bot.status.value, bot.shopping_list_id, bot.id),
+        )
+
+    async def _save_list(
+        self, uow: UnitOfWork, shopping_list: ShoppingList, cause: Message | None, *, new: bool
+    ) -> None:
+        """Insert or update the row, then publish the list's new state as a projection update."""
+        values = (
+            codec.dumps(shopping_list.stops_plain()),
+            shopping_list.assigned_bot_id,
+            shopping_list.status.value,
+        )
+        if new:
+            cur = await uow.execute(
+                f"INSERT INTO {self.lists} (stops, assigned_bot_id, status, id, order_id)"
+                " VALUES (%s::jsonb, %s, %s, %s, %s) RETURNING created_at, updated_at",
+                (*values, shopping_list.id, shopping_list.order_id),
+            )
+        else:
+            cur = await uow.execute(
+                f"UPDATE {self.lists} SET stops = %s::jsonb, assigned_bot_id = %s, status = %s,"
+                " updated_at = now() WHERE id = %s RETURNING created_at, updated_at",
+                (*values, shopping_list.id),
+            )
+        row = await cur.fetchone()
+        assert row is not None
+        view = list_view(shopping_list, row[0], row[1])
+        uow.publish(projection_update(messages.PROJECTION, shopping_list.id, view, cause=cause))
+
+    async def _cancel(
+        self, uow: UnitOfWork, shopping_list: ShoppingList, cause: Message | None
+    ) -> None:
+        freed = shopping_list.cancel()
+        if freed is not None:
+            bot = await self._load_bot(uow, freed)
+            bot.release()
+            await self._save_bot(uow, bot)
+        await self._save_list(uow, shopping_list, cause, new=False)
+
+    # --- saga commands (run inside the consumer's unit of work) ---
+
+    async def create_list(
+        self, uow: UnitOfWork, order_id: str, items: Sequence[messages.ShoppingItem], cause: Message
+    ) -> str:
+        """A new pending list for the order's items; its id.
+
+        An order has one live list: if it already has one (a command sent again under a new
+        message id), that list's id is returned and nothing is written.
+        """
+        cur = await uow.execute(
+            f"SELECT id FROM {self.lists} WHERE order_id = %s AND status <> %s",
+            (order_id, ListStatus.CANCELED.value),
+        )
+        if (existing := await cur.fetchone()) is not None:
+            return str(existing[0])
+        wanted = [
+            WantedItem(
+                await self.store_info(uow, item.store_id),
+                await self.product_info(uow, item.product_id),
+                item.quantity,
+            )
+            for item in items
+        ]
+        shopping_list = ShoppingList.create(str(uuid.uuid4()), order_id, wanted)
+        await self._save_list(uow, shopping_list, cause, new=True)
+        return shopping_list.id
+
+    async def initiate(self, uow: UnitOfWork, list_id: str, cause: Message) -> None:
+        shopping_list = await self._load_list(uow, list_id)
+        shopping_list.initiate()
+        await self._save_list(uow, shopping_list, cause, new=False)
+
+    async def cancel_for_saga(self, uow: UnitOfWork, list_id: str, cause: Message) -> None:
+        """The saga's compensation: cancelling a list that is already canceled succeeds."""
+        shopping_list = await self._load_list(uow, list_id)
+        if shopping_list.status != ListStatus.CANCELED:
+            await self._cancel(uow, shopping_list, cause)
+
+    async def order_canceled(self, uow: UnitOfWork, list_id: str, cause: Message) -> None:
+        """An order was cancelled: cancel its list unless it is done or gone already."""
+        if not list_id:
+            return
+        shopping_list = await self._find_list(uow, list_id)
+        if shopping_list is not None and shopping_list.can_cancel:
+            await self._cancel(uow, shopping_list, cause)
+
+    # --- HTTP commands ---
+
+    async def register_bot(self, name: str, key: str | None = None) -> Any:
+        bot_id = str(uuid.uuid4())
+
+        async def command(uow: UnitOfWork) -> dict[str, str]:
+            bot = Bot.register(bot_id, name)
+            await uow.execute(
+                f"INSERT INTO {self.bots} (id, name, status) VALUES (%s, %s, %s)",
+                (bot.id, bot.name, bot.status.value),
+            )
+            return {"id": bot.id}
+
+        return await self.ctx.run_command(command, idempotency_key=key, scope="register_bot")
+
+    async def assign(self, list_id: str, bot_id: str, key: str | None = None) -> Any:
+        if not bot_id.strip():
+            raise BadRequest("the bot id cannot be blank")
+
+        async def command(uow: UnitOfWork) -> dict[str, Any]:
+            shopping_list = await self._load_list(uow, list_id)
+            bot = await self._load_bot(uow, bot_id)
+            shopping_list.assign(bot)
+            await self._save_bot(uow, bot)
+            await self._save_list(uow, shopping_list, None, new=False)
+            return {}
+
+        return await self.ctx.run_command(
+            command, idempotency_key=key, scope=f"assign_shopping_list:{list_id}"
+        )
+
+    async def complete(self, list_id: str, key: str | None = None) -> Any:
+        async def command(uow: UnitOfWork) -> dict[str, Any]:
+            shopping_list = await self._load_list(uow, list_id)
+            bot = await self._load_bot(uow, shopping_list.complete())
+            bot.release()
+            await self._save_bot(uow, bot)
+            await self._save_list(uow, shopping_list, None, new=False)
+            uow.publish(
+                new_message(
+                    messages.SHOPPING_LIST_TOPIC,
+                    messages.ShoppingListCompleted(shopping_list.id, shopping_list.order_id),
+                )
+            )
+            return {}
+
+        return await self.ctx.run_command(
+            command, idempotency_key=key, scope=f"complete_shopping_list:{list_id}"
+        )
+
+    async def cancel(self, list_id: str, key: str | None = None) -> Any:
+        async def command(uow: UnitOfWork) -> dict[str, Any]:
+            await self._cancel(uow, await self._load_list(uow, list_id), None)
+            return {}
+
+        return await self.ctx.run_command(
+            command, idempotency_key=key, scope=f"cancel_shopping_list:{list_id}"
+        )
+
+    # --- queries ---
+
+    async def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        async with self.ctx.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchall()
+
+    async def get_list(self, list_id: str) -> dict[str, Any]:
+        rows = await self._rows(
+            f"SELECT {_LIST_COLUMNS} FROM {self.lists} WHERE id = %s", (list_id,)
+        )
+        if not rows:
+            raise _not_found("shopping list", list_id)
+        return list_view(_list_from_row(rows[0]), rows[0][5], rows[0][6])
+
+    async def available_lists(self) -> list[dict[str, Any]]:
+        """Lists waiting for a bot, oldest first."""
+        rows = await self._rows(
+            f"SELECT {_LIST_COLUMNS} FROM {self.lists} WHERE status = %s ORDER BY created_at, id",
+            (ListStatus.AVAILABLE.value,),
+        )
+        return [list_view(_list_from_row(row), row[5], row[6]) for row in rows]
+
+    async def get_bot(self, bot_id: str) -> dict[str, Any]:
+        rows = await self._rows(f"SELECT {_BOT_COLUMNS} FROM {self.bots} WHERE id = %s", (bot_id,))
+        if not rows:
+            raise _not_found("bot", bot_id)
+        return bot_view(_bot_from_row(rows[0]))
+
+    async def list_bots(self) -> list[dict[str, Any]]:
+        rows = await self._rows(f"SELECT {_BOT_COLUMNS} FROM {self.bots} ORDER BY name, id")
+        return [bot_view(_bot_from_row(row)) for row in rows]

@@ -1,0 +1,32 @@
+"""The notifications module: SMS to customers about their orders, and a log of every one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.notifications.api import endpoints
+from backend.notifications.application import NotificationsService
+from backend.notifications.handlers import subscriptions
+from backend.notifications.sender import LoggingSmsSender, SmsSender
+from backend.platform.api import build_routes
+from backend.platform.module import Module, ModuleContext, ModuleParts
+
+
+def make_module(sender: SmsSender | None = None) -> Module:
+    """The module with ``sender`` as its SMS gateway (by default one that only logs)."""
+
+    def build(ctx: ModuleContext) -> ModuleParts:
+        service = NotificationsService(ctx, sender or LoggingSmsSender())
+        return ModuleParts(
+            routes=build_routes("notifications", endpoints(service)),
+            subscriptions=subscriptions(service),
+        )
+
+    return Module(
+        name="notifications",
+        build=build,
+        migrations=Path(__file__).parent / "migrations",
+    )
+
+
+module = make_module()

@@ -1,0 +1,58 @@
+"""The ordering module's HTTP API under /api/ordering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from backend.ordering.application import OrderingService
+from backend.platform.api import Endpoint
+from backend.platform.codec import MAX_TEXT
+from backend.platform.errors import BadRequest
+
+
+@dataclass(frozen=True)
+class Idempotent:
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CompleteOrder:
+    invoice_id: str
+    idempotency_key: str | None = None
+
+
+def endpoints(service: OrderingService) -> list[Endpoint]:
+    async def list_orders(request: Request, body: None) -> Any:
+        customer_id = request.query_params.get("customer_id", "").strip()
+        if not customer_id:
+            raise BadRequest("customer_id is required")
+        if len(customer_id) > MAX_TEXT:
+            raise BadRequest(f"customer_id is longer than {MAX_TEXT} characters")
+        return {"orders": await service.customer_orders(customer_id)}
+
+    async def get_order(request: Request, body: None) -> Any:
+        return {"order": await service.get_order(request.path_params["id"])}
+
+    async def cancel_order(request: Request, body: Idempotent) -> Any:
+        return await service.cancel_order(request.path_params["id"], body.idempotency_key)
+
+    async def ready_order(request: Request, body: Idempotent) -> Any:
+        return await service.ready_order(request.path_params["id"], body.idempotency_key)
+
+    async def complete_order(request: Request, body: CompleteOrder) -> Any:
+        return await service.complete_order(
+            request.path_params["id"], body.invoice_id, body.idempotency_key
+        )
+
+    return [
+        Endpoint("GET", "", list_orders, "A customer's orders, newest first (?customer_id=)"),
+        Endpoint("GET", "/{id}", get_order, "Get an order"),
+        Endpoint("DELETE", "/{id}", cancel_order, "Cancel a pending or approved order",
+                 Idempotent),
+        Endpoint("PUT", "/{id}/ready", ready_order, "Mark an approved order ready", Idempotent),
+        Endpoint("PUT", "/{id}/complete", complete_order,
+                 "Complete a ready order with its paid invoice", CompleteOrder),
+    ]  # fmt: skip

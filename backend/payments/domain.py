@@ -1,0 +1,89 @@
+"""The payments domain: authorized payments and the invoices of ready orders. Both are kept in
+tables (not event-sourced). Pure Python, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from backend.platform.errors import BadRequest
+
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def check_amount(value: Decimal, what: str) -> Decimal:
+    """A money amount: finite, at most two decimal places, not absurdly large."""
+    if not value.is_finite():
+        raise BadRequest(f"the {what} must be a number")
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise BadRequest(f"the {what} cannot have more than two decimal places")
+    if abs(value) > MAX_AMOUNT:
+        raise BadRequest(f"the {what} is too large")
+    return value
+
+
+# --- Payment ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Payment:
+    """An amount a customer authorized; the create-order saga confirms it covers the order."""
+
+    id: str
+    customer_id: str
+    amount: Decimal
+
+    @classmethod
+    def authorize(cls, id: str, customer_id: str, amount: Decimal) -> Payment:
+        if not customer_id.strip():
+            raise BadRequest("the customer id cannot be blank")
+        if check_amount(amount, "payment amount") <= 0:
+            raise BadRequest("the payment amount must be positive")
+        return cls(id, customer_id.strip(), amount)
+
+    def confirm(self, amount: Decimal) -> None:
+        """The saga's ConfirmPayment: the authorized amount must cover ``amount``."""
+        if self.amount < amount:
+            raise BadRequest("the payment amount does not cover the order total")
+
+
+# --- Invoice ---------------------------------------------------------------------------------
+
+
+class InvoiceStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELED = "canceled"
+
+
+@dataclass
+class Invoice:
+    """The bill of a ready order: its id is the order's id, its amount the order's total."""
+
+    id: str
+    order_id: str
+    amount: Decimal
+    status: InvoiceStatus
+
+    @classmethod
+    def create(cls, order_id: str, amount: Decimal) -> Invoice:
+        if not order_id.strip():
+            raise BadRequest("the order id cannot be blank")
+        if check_amount(amount, "invoice amount") < 0:
+            raise BadRequest("the invoice amount cannot be negative")
+        return cls(order_id, order_id, amount, InvoiceStatus.PENDING)
+
+    def pay(self) -> None:
+        if self.status is not InvoiceStatus.PENDING:
+            raise BadRequest("invoice cannot be paid for")
+        self.status = InvoiceStatus.PAID
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status is InvoiceStatus.PENDING
+
+    def cancel(self) -> None:
+        if not self.can_cancel:
+            raise BadRequest("invoice cannot be canceled")
+        self.status = InvoiceStatus.CANCELED
