@@ -87,7 +87,14 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         env.setdefault("MALLBOTS_ENV", "development")
         children.append(subprocess.Popen([sys.executable, "-m", "backend.cli", "backend"], env=env))
-        url = f"http://{settings.host}:{settings.port}"
+        url = settings.own_url
+        if _wait_healthy(url, children):
+            from backend.seed import seed
+
+            try:
+                log.info("demo mall seeded: %s", asyncio.run(seed(url)))
+            except (RuntimeError, OSError) as exc:  # serve anyway; `mallbots seed` can retry
+                log.error("%s", exc)
         print(f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)", flush=True)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.2)
@@ -105,6 +112,35 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
             server.stop()
         if started:
             servers_file(settings).unlink(missing_ok=True)
+
+
+def _wait_healthy(url: str, children: list[subprocess.Popen[bytes]], timeout: float = 90) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(c.poll() is None for c in children):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.seed import seed
+
+    ids = asyncio.run(seed(args.url or settings.own_url))
+    print("seeded: " + ", ".join(f"{k} {v}" for k, v in ids.items()))
+    return 0
+
+
+def cmd_asyncapi(args: argparse.Namespace, settings: Settings) -> int:
+    from backend.asyncapi import write
+
+    print(f"wrote {write(Path(args.output))}")
+    return 0
 
 
 # --- backend -------------------------------------------------------------------------------
@@ -235,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--modules", help="all, or a comma-separated list (default: all)")
     backend.add_argument("--port", type=int, help="HTTP port (default MALLBOTS_BACKEND_PORT)")
     sub.add_parser("migrate", help="apply every module's migrations")
+    seed = sub.add_parser("seed", help="load the demo mall through the backend's API")
+    seed.add_argument("--url", help="backend address (default: MALLBOTS_BACKEND_HOST/PORT)")
+    asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
+    asyncapi.add_argument("--output", default="docs/asyncapi.yaml")
     dlq = sub.add_parser("dlq", help="list or replay dead-lettered messages")
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.add_argument("topic", nargs="?", help="the topic whose dead letters to use")
@@ -250,6 +290,8 @@ COMMANDS = {
     "dev": cmd_dev,
     "backend": cmd_backend,
     "migrate": cmd_migrate,
+    "seed": cmd_seed,
+    "asyncapi": cmd_asyncapi,
     "dlq": cmd_dlq,
     "projections": cmd_projections,
 }

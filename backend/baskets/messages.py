@@ -52,3 +52,4 @@ class BasketCheckedOut(Payload):
 
 contract = Contract("baskets")
 contract.register(BASKET_TOPIC, "event", BasketStarted, BasketCanceled, BasketCheckedOut)
+contract.register_projection(PROJECTION)

@@ -68,3 +68,4 @@ contract.register(
     COMMAND_TOPIC, "command", CreateShoppingList, CancelShoppingList, InitiateShopping
 )
 contract.register(REPLY_TOPIC, "reply", CreatedShoppingListReply)
+contract.register_projection(PROJECTION)

@@ -117,3 +117,4 @@ contract.register(
     OrderCompleted,
 )
 contract.register(COMMAND_TOPIC, "command", RejectOrder, ApproveOrder)
+contract.register_projection(PROJECTION)

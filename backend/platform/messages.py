@@ -115,6 +115,7 @@ class Contract:
     def __init__(self, module: str) -> None:
         self.module = module
         self._types: dict[str, MessageType] = {}
+        self.projections: set[str] = set()
 
     def register(self, topic: str, kind: str, *payloads: type[Payload]) -> None:
         for payload in payloads:
@@ -122,6 +123,10 @@ class Contract:
             self._types[payload.message_name] = MessageType(
                 payload.message_name, topic, payload, kind, doc
             )
+
+    def register_projection(self, name: str) -> None:
+        """This module publishes updates of read model ``name`` to its projection stream."""
+        self.projections.add(name)
 
     def types(self) -> Iterable[MessageType]:
         return self._types.values()

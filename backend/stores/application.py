@@ -16,9 +16,6 @@ from backend.platform.unit_of_work import UnitOfWork
 from backend.stores import messages
 from backend.stores.domain import PRODUCT_EVENTS, STORE_EVENTS, Product, Store
 
-CATALOG_PROJECTION = "catalog"
-"""Projection updates (``mallbots.projections.catalog``): key = store id, state = the product."""
-
 _PRODUCT_COLUMNS = "id, store_id, name, description, sku, price"
 
 
@@ -126,7 +123,7 @@ class StoresService:
             )
             uow.publish(
                 new_message(messages.PRODUCT_TOPIC, messages.ProductAdded(**view)),
-                projection_update(CATALOG_PROJECTION, store_id, {**view, "removed": False}),
+                projection_update(messages.PROJECTION, store_id, {**view, "removed": False}),
             )
             return {"id": product_id}
 
@@ -166,7 +163,7 @@ class StoresService:
             uow.publish(
                 new_message(messages.PRODUCT_TOPIC, event),
                 projection_update(
-                    CATALOG_PROJECTION, product.store_id, {**view, "removed": product.removed}
+                    messages.PROJECTION, product.store_id, {**view, "removed": product.removed}
                 ),
             )
             return {}

@@ -9,6 +9,8 @@ from backend.platform.messages import Contract, Payload
 
 STORE_TOPIC = "mallbots.stores.events.Store"
 PRODUCT_TOPIC = "mallbots.stores.events.Product"
+PROJECTION = "catalog"
+"""Projection updates (``mallbots.projections.catalog``): key = store id, state = the product."""
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,4 @@ contract.register(
     ProductPriceDecreased,
     ProductRemoved,
 )
+contract.register_projection(PROJECTION)

@@ -29,6 +29,16 @@ def wait_for_http(url: str, process: subprocess.Popen[str], timeout: float = 60)
             time.sleep(0.1)
 
 
+def wait_for_seed(url: str, process: subprocess.Popen[str]) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 60
+    while True:
+        stores: list[dict[str, object]] = httpx.get(url).json()["stores"]
+        if stores or time.monotonic() > deadline:
+            return stores
+        assert process.poll() is None
+        time.sleep(0.1)
+
+
 def alive(pid: int) -> bool:
     """Running (a zombie waiting for its parent to reap it has stopped)."""
     try:
@@ -103,7 +113,6 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
     env |= {
         "MALLBOTS_DATA_DIR": str(data),
         "MALLBOTS_BACKEND_PORT": str(port),
-        "MALLBOTS_MODULES": "stores",
     }
     base = f"http://127.0.0.1:{port}"
     try:
@@ -112,6 +121,8 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
             stdout=subprocess.PIPE,
         )  # fmt: skip
         assert wait_for_http(f"{base}/healthz", first).status_code == 200
+        seeded = wait_for_seed(f"{base}/api/stores", first)
+        assert [s["name"] for s in seeded] == ["Waldorf Books"]
         created = httpx.post(f"{base}/api/stores", json={"name": "Kept", "location": "L2"})
         assert created.status_code == 201
         store_id = created.json()["id"]
@@ -132,6 +143,9 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
             wait_for_http(f"{base}/healthz", second)
             kept = httpx.get(f"{base}/api/stores/{store_id}")
             assert kept.status_code == 200 and kept.json()["store"]["name"] == "Kept"
+            time.sleep(1)  # give a second seeding (which must write nothing) time to run
+            names = sorted(s["name"] for s in httpx.get(f"{base}/api/stores").json()["stores"])
+            assert names == ["Kept", "Waldorf Books"]
         finally:
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=60) == 0
