@@ -95,7 +95,14 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
                 log.info("demo mall seeded: %s", asyncio.run(seed(url)))
             except (RuntimeError, OSError) as exc:  # serve anyway; `mallbots seed` can retry
                 log.error("%s", exc)
-        print(f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)", flush=True)
+        from gateway.config import GatewaySettings
+
+        gateway = GatewaySettings.from_env()
+        print(
+            f"MallBots GraphQL: http://{gateway.host}:{gateway.port}/graphql\n"
+            f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)",
+            flush=True,
+        )
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.2)
         return 0 if stopping else 1
@@ -168,6 +175,37 @@ def cmd_backend(args: argparse.Namespace, settings: Settings) -> int:
         lifespan="on",
     )
     uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.config import GatewaySettings
+
+    gateway = GatewaySettings.from_env()
+    if gateway.redis_url is None:
+        gateway = dataclasses.replace(gateway, redis_url=resolve_urls(settings)[1])
+    config = uvicorn.Config(
+        create_app(gateway),
+        host=gateway.host,
+        port=args.port or gateway.port,
+        loop="uvloop",
+        log_level="warning",
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.schema import SCHEMA_FILE, printed
+
+    SCHEMA_FILE.write_text(printed())
+    print(f"wrote {SCHEMA_FILE}")
     return 0
 
 
@@ -270,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     backend = sub.add_parser("backend", help="serve backend modules")
     backend.add_argument("--modules", help="all, or a comma-separated list (default: all)")
     backend.add_argument("--port", type=int, help="HTTP port (default MALLBOTS_BACKEND_PORT)")
+    gateway = sub.add_parser("gateway", help="serve the GraphQL gateway")
+    gateway.add_argument("--port", type=int, help="HTTP port (default MALLBOTS_GATEWAY_PORT)")
+    sub.add_parser("schema", help="print the GraphQL schema to gateway/schema.graphql")
     sub.add_parser("migrate", help="apply every module's migrations")
     seed = sub.add_parser("seed", help="load the demo mall through the backend's API")
     seed.add_argument("--url", help="backend address (default: MALLBOTS_BACKEND_HOST/PORT)")
@@ -290,6 +331,8 @@ COMMANDS = {
     "dev": cmd_dev,
     "backend": cmd_backend,
     "migrate": cmd_migrate,
+    "gateway": cmd_gateway,
+    "schema": cmd_schema,
     "seed": cmd_seed,
     "asyncapi": cmd_asyncapi,
     "dlq": cmd_dlq,

@@ -1,0 +1,54 @@
+"""Typed settings of a gateway process, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    backend_url: str = "http://127.0.0.1:8080"
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    development: bool = False
+    introspection: bool = True
+    backend_timeout_seconds: float = 5.0
+    max_depth: int = 10
+    max_complexity: int = 5000
+    max_document_bytes: int = 20_000
+    max_subscriptions_per_connection: int = 20
+
+    @classmethod
+    def from_env(cls) -> GatewaySettings:
+        env = os.environ.get("MALLBOTS_ENV", "production")
+        return cls(
+            backend_url=os.environ.get("MALLBOTS_BACKEND_URL", "http://127.0.0.1:8080"),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            host=os.environ.get("MALLBOTS_GATEWAY_HOST", "127.0.0.1"),
+            port=_int("MALLBOTS_GATEWAY_PORT", 8000),
+            development=env == "development",
+            introspection=os.environ.get("MALLBOTS_GRAPHQL_INTROSPECTION", "true") != "false",
+            backend_timeout_seconds=_float("MALLBOTS_BACKEND_TIMEOUT_SECONDS", 5.0),
+            max_depth=_int("MALLBOTS_GRAPHQL_MAX_DEPTH", 10),
+            max_complexity=_int("MALLBOTS_GRAPHQL_MAX_COMPLEXITY", 5000),
+            max_document_bytes=_int("MALLBOTS_GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
+            max_subscriptions_per_connection=_int("MALLBOTS_GRAPHQL_MAX_SUBSCRIPTIONS", 20),
+        )

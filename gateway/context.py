@@ -1,0 +1,40 @@
+"""Per-request context of GraphQL resolvers: the backend client, DataLoaders, the hub."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from gateway.backend import BackendClient
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    backend: BackendClient
+    hub: Any
+    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    trace_headers: dict[str, str] = field(default_factory=dict)
+    _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"x-correlation-id": self.correlation_id, **self.trace_headers}
+
+    async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        return await self.backend.request(
+            method, path, body, headers=self.headers, params=params or None
+        )
+
+    def loader(
+        self, name: str, load: Callable[[list[str]], Awaitable[list[Any]]]
+    ) -> DataLoader[str, Any]:
+        """One DataLoader per kind per request: loads of the same tick are batched."""
+        if name not in self._loaders:
+            self._loaders[name] = DataLoader(load_fn=load)
+        return self._loaders[name]

@@ -1,0 +1,60 @@
+"""A real gateway (uvicorn) on a free port in front of a running backend."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+
+from backend.platform.embedded import free_port
+from gateway.app import create_app
+from gateway.config import GatewaySettings
+
+
+@dataclasses.dataclass
+class RunningGateway:
+    url: str
+    settings: GatewaySettings
+    app: Any
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        return self.graphql_url.replace("http://", "ws://")
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    backend_url: str, redis_url: str, **overrides: Any
+) -> AsyncIterator[RunningGateway]:
+    port = free_port()
+    settings = dataclasses.replace(
+        GatewaySettings(),
+        backend_url=backend_url,
+        redis_url=redis_url,
+        port=port,
+        development=True,
+        **overrides,
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+            raise RuntimeError("the gateway did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield RunningGateway(f"http://127.0.0.1:{port}", settings, app)
+    finally:
+        server.should_exit = True
+        await serving
