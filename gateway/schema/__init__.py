@@ -18,7 +18,7 @@ Mutation = merge_types("Mutation", (StoresMutation,))
 
 
 def build_schema(
-    extensions: Sequence[type[SchemaExtension] | SchemaExtension] = (),
+    extensions: Sequence[type[SchemaExtension]] = (),
 ) -> strawberry.Schema:
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
 
