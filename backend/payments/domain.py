@@ -8,20 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from backend.platform.errors import BadRequest
-
-MAX_AMOUNT = Decimal("9999999999.99")
-
-
-def check_amount(value: Decimal, what: str) -> Decimal:
-    """A money amount: finite, at most two decimal places, not absurdly large."""
-    if not value.is_finite():
-        raise BadRequest(f"the {what} must be a number")
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise BadRequest(f"the {what} cannot have more than two decimal places")
-    if abs(value) > MAX_AMOUNT:
-        raise BadRequest(f"the {what} is too large")
-    return value
-
+from backend.platform.money import check_money
 
 # --- Payment ---------------------------------------------------------------------------------
 
@@ -38,7 +25,7 @@ class Payment:
     def authorize(cls, id: str, customer_id: str, amount: Decimal) -> Payment:
         if not customer_id.strip():
             raise BadRequest("the customer id cannot be blank")
-        if check_amount(amount, "payment amount") <= 0:
+        if check_money(amount, "payment amount") <= 0:
             raise BadRequest("the payment amount must be positive")
         return cls(id, customer_id.strip(), amount)
 
@@ -70,7 +57,7 @@ class Invoice:
     def create(cls, order_id: str, amount: Decimal) -> Invoice:
         if not order_id.strip():
             raise BadRequest("the order id cannot be blank")
-        if check_amount(amount, "invoice amount") < 0:
+        if check_money(amount, "invoice amount") < 0:
             raise BadRequest("the invoice amount cannot be negative")
         return cls(order_id, order_id, amount, InvoiceStatus.PENDING)
 

@@ -8,19 +8,7 @@ from typing import Any
 
 from backend.platform.aggregate import Aggregate, DomainEvent
 from backend.platform.errors import BadRequest
-
-MAX_PRICE = Decimal("9999999999.99")
-
-
-def _money(value: Decimal, what: str) -> Decimal:
-    if not value.is_finite():
-        raise BadRequest(f"the {what} must be a number")
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise BadRequest(f"the {what} cannot have more than two decimal places")
-    if abs(value) > MAX_PRICE:
-        raise BadRequest(f"the {what} is too large")
-    return value
-
+from backend.platform.money import check_money
 
 # --- Store -----------------------------------------------------------------------------------
 
@@ -171,7 +159,7 @@ class Product(Aggregate):
     ) -> Product:
         if not name.strip():
             raise BadRequest("the product name cannot be blank")
-        if _money(price, "product price") < 0:
+        if check_money(price, "product price") < 0:
             raise BadRequest("the product price cannot be negative")
         product = cls(id)
         product.record(ProductAdded(store_id, name.strip(), description, sku, price))
@@ -190,7 +178,7 @@ class Product(Aggregate):
     def increase_price(self, price: Decimal) -> Decimal:
         """Raise the price to ``price``; return the delta (>= 0)."""
         self._check_not_removed()
-        if _money(price, "product price") < self.price:
+        if check_money(price, "product price") < self.price:
             raise BadRequest("the price change would be a decrease")
         delta = price - self.price
         self.record(ProductPriceIncreased(delta))
@@ -199,7 +187,7 @@ class Product(Aggregate):
     def decrease_price(self, price: Decimal) -> Decimal:
         """Lower the price to ``price``; return the delta (<= 0)."""
         self._check_not_removed()
-        if _money(price, "product price") > self.price:
+        if check_money(price, "product price") > self.price:
             raise BadRequest("the price change would be an increase")
         if price < 0:
             raise BadRequest("the product price cannot be negative")

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from backend.payments.domain import Invoice, InvoiceStatus, Payment, check_amount
+from backend.payments.domain import Invoice, InvoiceStatus, Payment
 from backend.platform.errors import BadRequest
+from backend.platform.money import check_money
 
 
 def test_authorize_a_payment() -> None:
@@ -35,7 +36,7 @@ def test_authorization_rules(customer_id: str, amount: str, message: str) -> Non
 
 
 def test_the_largest_amount_is_accepted() -> None:
-    assert check_amount(Decimal("9999999999.99"), "amount") == Decimal("9999999999.99")
+    assert check_money(Decimal("9999999999.99"), "amount") == Decimal("9999999999.99")
 
 
 @pytest.mark.parametrize("total", ["49.99", "10.00", "0"])
