@@ -1,5 +1,9 @@
 """Read models fed from a module's global event feed, with exactly-once effect.
 
+A projection handles one event at a time (``handle``) or, if it defines
+``handle_batch(uow, events)``, a whole batch with set-based SQL, which is what makes rebuilds
+of large read models fast.
+
 Each batch runs in one transaction that takes the projection's advisory lock, reads the checkpoint,
 reads the feed after it (the no-skip horizon read of ``eventstore``), applies the events and moves
 the checkpoint. Runners in several processes and a rebuild from the CLI therefore never apply an
@@ -68,8 +72,12 @@ class ProjectionRunner:
             row = await cur.fetchone()
             after = FeedPosition(row[0], row[1]) if row else FeedPosition()
             events = await uow.store.read_feed(uow.conn, after, self.batch)
-            for event in events:
-                await self.projection.handle(uow, event)
+            handle_batch = getattr(self.projection, "handle_batch", None)
+            if handle_batch is not None and events:
+                await handle_batch(uow, events)  # set-based projections: one write per batch
+            else:
+                for event in events:
+                    await self.projection.handle(uow, event)
             if events:
                 last = events[-1]
                 await uow.execute(

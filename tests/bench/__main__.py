@@ -13,8 +13,10 @@ import tempfile
 from pathlib import Path
 
 from backend.platform.embedded import embedded_servers, remove_tree
+from tests.bench.aggregate import load_rows
 from tests.bench.eventstore import append_rows
 from tests.bench.latency import latency_rows
+from tests.bench.projection import rebuild_rows
 from tests.bench.report import Row, table, write_markdown
 
 NOTES = """## Notes
@@ -31,6 +33,8 @@ NOTES = """## Notes
 async def run(database_url: str, redis_url: str, smoke: bool) -> list[Row]:
     rows = await append_rows(database_url, smoke)
     rows += await latency_rows(database_url, redis_url, smoke)
+    rows += await rebuild_rows(database_url, redis_url, smoke)
+    rows += await load_rows(database_url, redis_url, smoke)
     return rows
 
 
