@@ -76,6 +76,21 @@ async def running_backend(
     flush = aioredis.from_url(redis_url)
     await flush.flushdb()
     await flush.aclose()
+    try:
+        async with serving_backend(database_url, redis_url, modules, **overrides) as running:
+            yield running
+    finally:
+        await drop_database(database_url)
+
+
+@contextlib.asynccontextmanager
+async def serving_backend(
+    database_url: str,
+    redis_url: str,
+    modules: Sequence[Module],
+    **overrides: Any,
+) -> AsyncIterator[RunningBackend]:
+    """Serve ``modules`` on a free port on the given database (e.g. a second process's share)."""
     port = free_port()
     settings = dataclasses.replace(TEST_SETTINGS, port=port, **overrides)
     host = BackendHost(settings, modules, database_url, redis_url)
@@ -94,4 +109,3 @@ async def running_backend(
     finally:
         server.should_exit = True
         await serving
-        await drop_database(database_url)
