@@ -86,7 +86,11 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
             log.info("embedded PostgreSQL at %s, Redis at %s", database_url, redis_url)
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         env.setdefault("MALLBOTS_ENV", "development")
-        children.append(subprocess.Popen([sys.executable, "-m", "backend.cli", "backend"], env=env))
+        env.setdefault("MALLBOTS_BACKEND_URL", settings.own_url)
+        for process in ("backend", "gateway"):
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "backend.cli", process], env=env)
+            )
         url = settings.own_url
         if _wait_healthy(url, children):
             from backend.seed import seed
@@ -98,6 +102,7 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         from gateway.config import GatewaySettings
 
         gateway = GatewaySettings.from_env()
+        _wait_healthy(f"http://{gateway.host}:{gateway.port}", children)
         print(
             f"MallBots GraphQL: http://{gateway.host}:{gateway.port}/graphql\n"
             f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)",

@@ -108,11 +108,12 @@ def test_unknown_module_is_a_clear_error(servers: Servers) -> None:
 
 def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None:
     data = Path(tempfile.mkdtemp(prefix="mallbots-dev-"))
-    port = free_port()
+    port, gateway_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {
         "MALLBOTS_DATA_DIR": str(data),
         "MALLBOTS_BACKEND_PORT": str(port),
+        "MALLBOTS_GATEWAY_PORT": str(gateway_port),
     }
     base = f"http://127.0.0.1:{port}"
     try:
@@ -123,6 +124,10 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
         assert wait_for_http(f"{base}/healthz", first).status_code == 200
         seeded = wait_for_seed(f"{base}/api/stores", first)
         assert [s["name"] for s in seeded] == ["Waldorf Books"]
+        graphql = f"http://127.0.0.1:{gateway_port}/graphql"
+        wait_for_http(f"http://127.0.0.1:{gateway_port}/healthz", first)
+        answer = httpx.post(graphql, json={"query": "{ stores { name } }"})
+        assert answer.json() == {"data": {"stores": [{"name": "Waldorf Books"}]}}
         created = httpx.post(f"{base}/api/stores", json={"name": "Kept", "location": "L2"})
         assert created.status_code == 201
         store_id = created.json()["id"]
@@ -132,6 +137,7 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
         output, _ = first.communicate(timeout=60)
         assert first.returncode == 0
         assert f"{base}/healthz" in output
+        assert graphql in output
         assert not alive(postgres_pid) and not alive(redis_pid), "no orphan servers"
         assert not (data / "servers.json").exists()
 
