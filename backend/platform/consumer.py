@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import redis.asyncio as aioredis
 
 from backend.platform import faults
@@ -232,19 +233,25 @@ class StreamConsumer:
         await self.redis.hdel(self.errors_key, f"{topic}|{entry_id}")
 
     async def _handle(self, subscription: Subscription, message: Message) -> None:
-        async with self.unit_of_work() as uow:
-            cur = await uow.execute(
-                f"INSERT INTO {uow.store.table('inbox')} (message_id, topic, name)"
-                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-                (message.id, subscription.topic, message.name),
-            )
-            if await cur.fetchone() is None:
-                log.debug("consumer %s: duplicate %s skipped", self.group, message.id)
-                return
-            handler = subscription.handlers.get(message.name)
-            if handler is not None:
-                await handler(uow, message)
-                await faults.point("consumer.after_handler")
+        try:
+            async with self.unit_of_work() as uow:
+                cur = await uow.conn.execute(
+                    f"SELECT 1 FROM {uow.store.table('inbox')} WHERE message_id = %s",
+                    (message.id,),
+                    prepare=True,
+                )
+                if await cur.fetchone() is not None:
+                    log.debug("consumer %s: duplicate %s skipped", self.group, message.id)
+                    return
+                uow.mark_handled(message, subscription.topic)
+                handler = subscription.handlers.get(message.name)
+                if handler is not None:
+                    await handler(uow, message)
+                    await faults.point("consumer.after_handler")
+        except psycopg.errors.UniqueViolation as exc:
+            if exc.diag.table_name != "inbox":
+                raise
+            log.debug("consumer %s: concurrent duplicate %s skipped", self.group, message.id)
 
     async def dead_letter(
         self,

@@ -38,6 +38,7 @@ class UnitOfWork:
         self._in_transaction = False
         self._appends: list[_PendingAppend] = []
         self._outbox: list[Message] = []
+        self._handled: list[tuple[Message, str]] = []
         self._after_commit: list[AfterCommit] = []
 
     async def begin(self) -> None:
@@ -61,6 +62,17 @@ class UnitOfWork:
         self._appends.append(
             _PendingAppend(stream_type, stream_id, expected_version, events, metadata)
         )
+
+    def mark_handled(self, message: Message, topic: str) -> None:
+        """Record ``message`` in the inbox when this unit commits (a concurrent duplicate then
+        fails the commit with a unique violation).
+
+        Held back, like appends, so that the transaction's first write (which fixes its
+        transaction id, and so its place in the global feed) comes after the handler loaded
+        its aggregates: a transaction id taken before the load could order a stream's next
+        version before the version it was built on.
+        """
+        self._handled.append((message, topic))
 
     def publish(self, *messages: Message) -> None:
         self._outbox.extend(messages)
@@ -90,9 +102,16 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Write what was held back and commit; raises ``ConcurrencyError`` on a version clash."""
-        if len(self._appends) > 1:
+        if len(self._appends) > 1 or self._handled:
             await self.begin()
         try:
+            for message, topic in self._handled:
+                await self.conn.execute(
+                    f"INSERT INTO {self.store.table('inbox')} (message_id, topic, name)"
+                    " VALUES (%s, %s, %s)",
+                    (message.id, topic, message.name),
+                    prepare=True,
+                )
             outbox = self._outbox
             for pending in self._appends:
                 await self.store.append(

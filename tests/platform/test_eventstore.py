@@ -191,3 +191,29 @@ async def test_old_event_versions_are_upcast_on_read(
     assert event.schema_version == 3
     assert event.payload == {"by": 3, "source": "upcast"}
     assert from_feed.payload == event.payload
+
+
+async def test_a_consumer_transaction_cannot_order_a_stream_version_before_its_parent(
+    context: ModuleContext,
+) -> None:
+    """The feed is ordered by transaction id. A handler's unit of work that took its transaction
+    id before loading the aggregate (say, by writing its inbox row first) and appended the next
+    version after another writer committed would put version 2 before version 1 in the feed.
+    Units of work therefore hold back the inbox row until commit."""
+    from backend.platform.messages import new_message
+    from tests.support.counter import CounterIncremented, topic_of
+
+    repo = repository(context)
+    message = new_message(topic_of(context.name), CounterIncremented("ordered", 0))
+    async with context.pool.connection() as consumer_conn:
+        handling = UnitOfWork(consumer_conn, context.store)
+        handling.mark_handled(message, topic_of(context.name))  # the inbox row: held back
+        await increment(context, "ordered")  # another writer commits version 1
+        counter = await repo.load(handling, "ordered")
+        assert counter is not None and counter.version == 1
+        counter.increment(1)
+        repo.save(handling, counter)
+        await handling.commit()  # version 2
+    async with context.pool.connection() as conn:
+        feed = await context.store.read_feed(conn, FeedPosition())
+    assert [(e.stream_id, e.version) for e in feed] == [("ordered", 1), ("ordered", 2)]
