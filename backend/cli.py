@@ -29,10 +29,11 @@ def servers_file(settings: Settings) -> Path:
     return settings.data_dir / "servers.json"
 
 
-def resolve_urls(settings: Settings) -> tuple[str, str]:
-    """DATABASE_URL and REDIS_URL, else the servers of a running ``mallbots dev``."""
-    if settings.database_url and settings.redis_url:
-        return settings.database_url, settings.redis_url
+def resolve_urls(settings: Settings, *, redis: bool = True) -> tuple[str, str]:
+    """DATABASE_URL and REDIS_URL, else the servers of a running ``mallbots dev``.
+    With ``redis=False`` only the database is needed (the Redis URL may be empty)."""
+    if settings.database_url and (settings.redis_url or not redis):
+        return settings.database_url, settings.redis_url or ""
     path = servers_file(settings)
     if path.exists():
         found = json.loads(path.read_text())
@@ -221,7 +222,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from backend.modules import select_modules
     from backend.platform.host import run_migrations
 
-    database_url, _ = resolve_urls(settings)
+    database_url, _ = resolve_urls(settings, redis=False)
     asyncio.run(run_migrations(database_url, select_modules(["all"])))
     print("migrations applied")
     return 0

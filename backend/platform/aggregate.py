@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
+
+import psycopg
 
 from backend.platform import codec
 from backend.platform.eventstore import EventStore, NewEvent
@@ -47,6 +50,8 @@ class Aggregate:
     def restore(self, state: dict[str, Any]) -> None:
         raise NotImplementedError
 
+
+log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -113,6 +118,13 @@ class Repository(Generic[A]):
             version = aggregate.snapshot_version
 
             async def take_snapshot() -> None:
-                await store.save_snapshot(uow.conn, stream_type, id, new_version, version, state)
+                # The events are committed; a snapshot is only a cache, so failing to write
+                # one must not turn the command into an error.
+                try:
+                    await store.save_snapshot(
+                        uow.conn, stream_type, id, new_version, version, state
+                    )
+                except psycopg.Error as exc:
+                    log.warning("snapshot of %s %s not saved: %s", stream_type, id, exc)
 
             uow.after_commit(take_snapshot)

@@ -74,7 +74,7 @@ class BackendHost:
             claim_idle_seconds=self.settings.claim_idle_seconds,
         )
         for name, context in self.contexts.items():
-            context.attach(self._pool, self._redis, self.database_url)
+            context.attach(self._pool, self._redis, self.database_url, self.contexts.keys())
             parts = self.parts[name]
             for projection in parts.projections:
                 context.add_projection(projection)

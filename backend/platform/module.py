@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,10 +65,19 @@ class ModuleContext:
         self._relay: OutboxRelay | None = None
         self._services: ServiceClient | None = None
 
-    def attach(self, pool: AsyncConnectionPool, redis: aioredis.Redis, database_url: str) -> None:
-        """Connect the context to the servers (the host does this at start-up)."""
+    def attach(
+        self,
+        pool: AsyncConnectionPool,
+        redis: aioredis.Redis,
+        database_url: str,
+        local_modules: Collection[str] = (),
+    ) -> None:
+        """Connect the context to the servers (the host does this at start-up).
+        ``local_modules`` are served by this same process; others need an address."""
         self._pool, self._redis = pool, redis
-        self._services = ServiceClient(self.settings.own_url, self.settings.service_urls)
+        self._services = ServiceClient(
+            self.settings.own_url, self.settings.service_urls, {self.name, *local_modules}
+        )
         self._relay = OutboxRelay(
             database_url,
             redis,

@@ -7,7 +7,7 @@ the backend's own; with one process per module, ``MALLBOTS_SERVICE_URLS`` names 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
@@ -22,17 +22,27 @@ class ServiceUnavailable(DomainError):
 
 
 class ServiceClient:
-    def __init__(self, default_url: str, urls: Mapping[str, str]) -> None:
+    def __init__(
+        self, default_url: str, urls: Mapping[str, str], local_modules: Collection[str]
+    ) -> None:
         self.default_url = default_url
         self.urls = dict(urls)
+        self.local_modules = set(local_modules)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
 
     def base(self, module: str) -> str:
-        return self.urls.get(module, self.default_url).rstrip("/")
+        if module in self.urls:
+            return self.urls[module].rstrip("/")
+        if module in self.local_modules:
+            return self.default_url.rstrip("/")
+        raise ServiceUnavailable(
+            f"no address for the {module} module: it is not served by this process;"
+            " add it to MALLBOTS_SERVICE_URLS"
+        )
 
     async def get(self, module: str, path: str) -> Any | None:
         """GET /api/<module><path> as JSON; None when the other module says 404."""
-        url = f"{self.base(module)}/api/{module}{path}"
+        url = f"{self.base(module)}/api/{module}{path}"  # raises first: no address
         try:
             response = await self.http.get(url)
         except httpx.HTTPError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from backend.customers.messages import CUSTOMER_TOPIC, CustomerRegistered, CustomerSmsChanged
+from backend.customers.module import module as customers
 from backend.ordering.messages import (
     ORDER_TOPIC,
     OrderApproved,
@@ -50,7 +51,7 @@ HOUR = {"after": T0.isoformat(), "before": (T0 + dt.timedelta(hours=1)).isoforma
 @pytest.fixture(scope="module")
 async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
     async with running_backend(
-        servers.database_url, servers.redis_url, [stores, search]
+        servers.database_url, servers.redis_url, [stores, customers, search]
     ) as running:
         yield running
 
