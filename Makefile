@@ -4,7 +4,13 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install clean graphiql chromium
+
+# GraphiQL's browser assets (npm packages pinned by gateway/static/package-lock.json), served by
+# the gateway in development instead of a CDN.
+GRAPHIQL = gateway/static/node_modules/graphiql/graphiql.min.js
+# Debian's headless Chromium, for the GraphiQL browser test.
+CHROMIUM = /usr/bin/chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +20,22 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+$(GRAPHIQL): gateway/static/package.json gateway/static/package-lock.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	npm ci --prefix gateway/static --no-audit --no-fund --ignore-scripts
+	touch $(GRAPHIQL)
+
+graphiql: $(GRAPHIQL)
+
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
+chromium: $(CHROMIUM)
+
+run: $(STAMP) $(GRAPHIQL)
 	$(BIN)/mallbots dev
 
-test: $(STAMP)
+test: $(STAMP) $(GRAPHIQL) $(CHROMIUM)
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -6,28 +6,54 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
 )
+from strawberry.types import ExecutionResult
 
+from gateway import graphiql
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
 from gateway.context import Context
+from gateway.errors import with_default_codes
+from gateway.hub import SubscriptionHub
+from gateway.limits import (
+    Extension,
+    complexity_limiter,
+    depth_limiter,
+    document_size_limiter,
+    introspection_disabled,
+)
 from gateway.schema import build_schema
+
+
+def extensions(settings: GatewaySettings) -> list[Extension]:
+    """The limits of every operation, as configured."""
+    chosen = [
+        document_size_limiter(settings.max_document_bytes),
+        depth_limiter(settings.max_depth),
+        complexity_limiter(settings.max_complexity, settings.list_cost),
+    ]
+    if not settings.introspection:
+        chosen.append(introspection_disabled())
+    return chosen
 
 
 class MallBotsGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: GatewaySettings, state: dict[str, Any]) -> None:
         super().__init__(
-            build_schema(),
+            build_schema(extensions(settings)),
             graphql_ide="graphiql" if settings.development else None,
             subscription_protocols=(
                 GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -37,6 +63,29 @@ class MallBotsGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """As Strawberry's, except that an HTTP refusal is a GraphQL error response (JSON,
+        ``extensions.code``) rather than plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = refusal(error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page()
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if response.get("errors"):
+            response["errors"] = with_default_codes(response["errors"])
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         headers = request.headers
@@ -48,17 +97,39 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         return context
 
 
+_REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def refusal(status: int, reason: str) -> Response:
+    code = _REFUSAL_CODES.get(status, "BAD_REQUEST")
+    if "not allowed when using GET" in reason:
+        code = "OPERATION_NOT_ALLOWED"
+    elif reason.startswith("Unknown operation named"):
+        code = "UNKNOWN_OPERATION"
+    return JSONResponse(
+        {"data": None, "errors": [{"message": reason, "extensions": {"code": code}}]},
+        status_code=status,
+    )
+
+
 def create_app(settings: GatewaySettings) -> Starlette:
     state: dict[str, Any] = {}
     graphql = MallBotsGraphQL(settings, state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state["backend"] = BackendClient(settings.backend_url, settings.backend_timeout_seconds)
+        backend = BackendClient(settings.backend_url, settings.backend_timeout_seconds)
+        state["backend"] = app.state.backend = backend
+        hub = SubscriptionHub(settings.redis_url) if settings.redis_url else None
+        state["hub"] = app.state.hub = hub
         try:
+            if hub is not None:
+                await hub.start()
             yield
         finally:
-            await state["backend"].aclose()
+            if hub is not None:
+                await hub.stop()
+            await backend.aclose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -81,6 +152,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *(graphiql.routes() if settings.development else []),
         ],
         lifespan=lifespan,
     )

@@ -56,6 +56,8 @@ class BackendClient:
         try:
             data = orjson.loads(response.content)
         except orjson.JSONDecodeError:
+            if response.status_code == 404:  # no such route: an id that is no path segment
+                raise graphql_error("not found", "NOT_FOUND") from None
             raise graphql_error("the backend sent a malformed answer", "BACKEND_ERROR") from None
         if response.status_code >= 400:
             raise graphql_error(

@@ -33,6 +33,8 @@ class GatewaySettings:
     backend_timeout_seconds: float = 5.0
     max_depth: int = 10
     max_complexity: int = 5000
+    list_cost: int = 10
+    """How many items a list without a ``first`` argument counts for in the complexity."""
     max_document_bytes: int = 20_000
     max_subscriptions_per_connection: int = 20
 
@@ -49,6 +51,7 @@ class GatewaySettings:
             backend_timeout_seconds=_float("MALLBOTS_BACKEND_TIMEOUT_SECONDS", 5.0),
             max_depth=_int("MALLBOTS_GRAPHQL_MAX_DEPTH", 10),
             max_complexity=_int("MALLBOTS_GRAPHQL_MAX_COMPLEXITY", 5000),
+            list_cost=_int("MALLBOTS_GRAPHQL_LIST_COST", 10),
             max_document_bytes=_int("MALLBOTS_GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
             max_subscriptions_per_connection=_int("MALLBOTS_GRAPHQL_MAX_SUBSCRIPTIONS", 20),
         )

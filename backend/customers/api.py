@@ -9,6 +9,10 @@ from starlette.requests import Request
 
 from backend.customers.application import CustomersService
 from backend.platform.api import Endpoint
+from backend.platform.errors import BadRequest
+
+MAX_IDS = 100
+"""The most ids one batch read (``?ids=a,b,c``) may list."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,23 @@ class Idempotent:
     idempotency_key: str | None = None
 
 
+def batch_ids(request: Request) -> list[str]:
+    """The ``ids`` query parameter as a list; BadRequest if absent, empty or too long."""
+    raw = request.query_params.get("ids")
+    ids = list(dict.fromkeys(i.strip() for i in (raw or "").split(",") if i.strip()))
+    if not ids:
+        raise BadRequest("ids is required: ?ids=a,b,c")
+    if len(ids) > MAX_IDS:
+        raise BadRequest(f"ids cannot list more than {MAX_IDS} ids")
+    return ids
+
+
 def endpoints(service: CustomersService) -> list[Endpoint]:
     async def register_customer(request: Request, body: RegisterCustomer) -> Any:
         return await service.register(body.name, body.sms_number, body.idempotency_key)
+
+    async def customers_by_ids(request: Request, body: None) -> Any:
+        return {"customers": await service.customers_by_ids(batch_ids(request))}
 
     async def get_customer(request: Request, body: None) -> Any:
         return {"customer": await service.get_customer(request.path_params["id"])}
@@ -50,6 +68,8 @@ def endpoints(service: CustomersService) -> list[Endpoint]:
     return [
         Endpoint("POST", "", register_customer, "Register a customer", RegisterCustomer,
                  status=201),
+        Endpoint("GET", "", customers_by_ids,
+                 "The customers of ?ids=a,b,c (at most 100; unknown ids are left out)"),
         Endpoint("GET", "/{id}", get_customer, "Get a customer"),
         Endpoint("PUT", "/{id}/enable", enable_customer, "Enable a customer", Idempotent),
         Endpoint("PUT", "/{id}/disable", disable_customer, "Disable a customer", Idempotent),

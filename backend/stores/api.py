@@ -12,6 +12,22 @@ from backend.platform.api import Endpoint
 from backend.platform.errors import BadRequest
 from backend.stores.application import StoresService
 
+MAX_IDS = 100
+"""The most ids one batch read (``?ids=a,b,c``) may list."""
+
+
+def batch_ids(request: Request) -> list[str] | None:
+    """The ``ids`` query parameter as a list (None if absent); BadRequest if empty or too long."""
+    raw = request.query_params.get("ids")
+    if raw is None:
+        return None
+    ids = list(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip()))
+    if not ids:
+        raise BadRequest("ids must list at least one id")
+    if len(ids) > MAX_IDS:
+        raise BadRequest(f"ids cannot list more than {MAX_IDS} ids")
+    return ids
+
 
 @dataclass(frozen=True)
 class CreateStore:
@@ -62,6 +78,9 @@ def endpoints(service: StoresService) -> list[Endpoint]:
         if flag not in (None, "true", "false"):
             raise BadRequest("participating must be true or false")
         participating = None if flag is None else flag == "true"
+        ids = batch_ids(request)
+        if ids is not None:
+            return {"stores": await service.stores_by_ids(ids, participating)}
         return {"stores": await service.list_stores(participating)}
 
     async def get_store(request: Request, body: None) -> Any:
@@ -91,6 +110,12 @@ def endpoints(service: StoresService) -> list[Endpoint]:
     async def get_catalog(request: Request, body: None) -> Any:
         return {"products": await service.catalog(request.path_params["id"])}
 
+    async def products_by_ids(request: Request, body: None) -> Any:
+        ids = batch_ids(request)
+        if ids is None:
+            raise BadRequest("ids is required")
+        return {"products": await service.products_by_ids(ids)}
+
     async def get_product(request: Request, body: None) -> Any:
         return {"product": await service.get_product(request.path_params["id"])}
 
@@ -114,7 +139,10 @@ def endpoints(service: StoresService) -> list[Endpoint]:
 
     return [
         Endpoint("POST", "", create_store, "Create a store", CreateStore, status=201),
-        Endpoint("GET", "", list_stores, "List stores (?participating=true|false)"),
+        Endpoint("GET", "", list_stores,
+                 "List stores (?participating=true|false), or the stores of ?ids=a,b,c"),
+        Endpoint("GET", "/products", products_by_ids,
+                 "The products of ?ids=a,b,c (at most 100; unknown ids are left out)"),
         Endpoint("GET", "/products/{id}", get_product, "Get a product"),
         Endpoint("PUT", "/products/{id}/rebrand", rebrand_product, "Rebrand a product",
                  RebrandProduct),

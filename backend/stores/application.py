@@ -218,6 +218,28 @@ class StoresService:
             params,
         )
 
+    async def stores_by_ids(
+        self, store_ids: list[str], participating: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """The stores among ``store_ids`` (unknown ids left out), by name."""
+        params: tuple[Any, ...]
+        where, params = "", (store_ids,)
+        if participating is not None:
+            where, params = " AND participating = %s", (store_ids, participating)
+        return await self._rows(
+            f"SELECT id, name, location, participating FROM {self.stores_table}"
+            f" WHERE id = ANY(%s){where} ORDER BY name, id",
+            params,
+        )
+
+    async def products_by_ids(self, product_ids: list[str]) -> list[dict[str, Any]]:
+        """The products among ``product_ids`` (unknown or removed ids left out), by name."""
+        return await self._rows(
+            f"SELECT {_PRODUCT_COLUMNS} FROM {self.products_table} WHERE id = ANY(%s)"
+            " ORDER BY name, id",
+            (product_ids,),
+        )
+
     async def get_product(self, product_id: str) -> dict[str, Any]:
         rows = await self._rows(
             f"SELECT {_PRODUCT_COLUMNS} FROM {self.products_table} WHERE id = %s", (product_id,)

@@ -2,25 +2,63 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 
+from gateway.schema.baskets import BasketsMutation, BasketsQuery
+from gateway.schema.customers import CustomersMutation, CustomersQuery
+from gateway.schema.depot import DepotMutation, DepotQuery
+from gateway.schema.notifications import NotificationsQuery
+from gateway.schema.ordering import OrderingMutation, OrderingQuery
+from gateway.schema.payments import PaymentsMutation, PaymentsQuery
+from gateway.schema.scalars import SCALAR_OVERRIDES
+from gateway.schema.search import SearchQuery
 from gateway.schema.stores import StoresMutation, StoresQuery
+from gateway.schema.subscriptions import Subscription
 
 SCHEMA_FILE = Path(__file__).parent.parent / "schema.graphql"
 
-Query = merge_types("Query", (StoresQuery,))
-Mutation = merge_types("Mutation", (StoresMutation,))
+Query = merge_types(
+    "Query",
+    (
+        StoresQuery,
+        CustomersQuery,
+        BasketsQuery,
+        OrderingQuery,
+        SearchQuery,
+        PaymentsQuery,
+        DepotQuery,
+        NotificationsQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        StoresMutation,
+        CustomersMutation,
+        BasketsMutation,
+        OrderingMutation,
+        PaymentsMutation,
+        DepotMutation,
+    ),
+)
+
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+"""An extension class, or a factory of one (a fresh extension is made for each operation)."""
 
 
-def build_schema(
-    extensions: Sequence[type[SchemaExtension]] = (),
-) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=list(extensions),
+        scalar_overrides=SCALAR_OVERRIDES,
+    )
 
 
 def printed() -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
-from typing import Generic, TypeVar, cast
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast
+from urllib.parse import quote
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +18,30 @@ T = TypeVar("T")
 
 def ctx(info: Info) -> Context:
     return cast(Context, info.context)
+
+
+def seg(id: object) -> str:
+    """An id as one URL path segment (``/`` and ``..`` cannot reach another route)."""
+    return quote(str(id), safe="")
+
+
+def idempotent(key: str | None) -> dict[str, str]:
+    """The ``idempotency_key`` member of a command body (nothing when no key is given)."""
+    return {} if key is None else {"idempotency_key": key}
+
+
+def timestamp(value: Any) -> dt.datetime:
+    """A backend timestamp (ISO 8601 text, or a datetime in a projection state)."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def money(value: Any) -> Decimal:
+    """A backend amount (text or number) as an exact Decimal."""
+    return Decimal(str(value))
+
+
+def optional_id(value: Any) -> strawberry.ID | None:
+    return None if value is None or value == "" else strawberry.ID(str(value))
 
 
 @strawberry.type

@@ -8,7 +8,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.schema.common import ctx
+from gateway import loaders
+from gateway.errors import not_found
+from gateway.schema.common import ctx, seg
 
 
 @strawberry.type
@@ -48,18 +50,21 @@ class Product:
             price=Decimal(str(data["price"])),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The store that sells it (through a DataLoader).")
     async def store(self, info: Info) -> Store:
-        return await load_store(info, str(self.store_id))
+        found = await loaders.stores(info).load(str(self.store_id))
+        if found is None:
+            raise not_found("store", str(self.store_id))
+        return Store.from_backend(found)
 
 
 async def load_store(info: Info, store_id: str) -> Store:
-    data = await ctx(info).call("GET", f"/stores/{store_id}")
+    data = await ctx(info).call("GET", f"/stores/{seg(store_id)}")
     return Store.from_backend(data["store"])
 
 
 async def load_product(info: Info, product_id: str) -> Product:
-    data = await ctx(info).call("GET", f"/stores/products/{product_id}")
+    data = await ctx(info).call("GET", f"/stores/products/{seg(product_id)}")
     return Product.from_backend(data["product"])
 
 
@@ -81,7 +86,7 @@ class StoresQuery:
 
     @strawberry.field(description="The products of a store.")
     async def catalog(self, info: Info, store_id: strawberry.ID) -> list[Product]:
-        data = await ctx(info).call("GET", f"/stores/{store_id}/products")
+        data = await ctx(info).call("GET", f"/stores/{seg(store_id)}/products")
         return [Product.from_backend(p) for p in data["products"]]
 
 
@@ -188,7 +193,7 @@ class StoresMutation:
         self, info: Info, input: StoreParticipationInput
     ) -> StoreParticipationPayload:
         await ctx(info).call(
-            "PUT", f"/stores/{input.store_id}/participating", _key(input.idempotency_key)
+            "PUT", f"/stores/{seg(input.store_id)}/participating", _key(input.idempotency_key)
         )
         return StoreParticipationPayload(store=await load_store(info, str(input.store_id)))
 
@@ -197,14 +202,14 @@ class StoresMutation:
         self, info: Info, input: StoreParticipationInput
     ) -> StoreParticipationPayload:
         await ctx(info).call(
-            "DELETE", f"/stores/{input.store_id}/participating", _key(input.idempotency_key)
+            "DELETE", f"/stores/{seg(input.store_id)}/participating", _key(input.idempotency_key)
         )
         return StoreParticipationPayload(store=await load_store(info, str(input.store_id)))
 
     @strawberry.mutation
     async def rebrand_store(self, info: Info, input: RebrandStoreInput) -> RebrandStorePayload:
         body = {"name": input.name, **_key(input.idempotency_key)}
-        await ctx(info).call("PUT", f"/stores/{input.store_id}/rebrand", body)
+        await ctx(info).call("PUT", f"/stores/{seg(input.store_id)}/rebrand", body)
         return RebrandStorePayload(store=await load_store(info, str(input.store_id)))
 
     @strawberry.mutation
@@ -216,7 +221,7 @@ class StoresMutation:
             "sku": input.sku,
             **_key(input.idempotency_key),
         }
-        created = await ctx(info).call("POST", f"/stores/{input.store_id}/products", body)
+        created = await ctx(info).call("POST", f"/stores/{seg(input.store_id)}/products", body)
         return AddProductPayload(product=await load_product(info, created["id"]))
 
     @strawberry.mutation
@@ -225,7 +230,7 @@ class StoresMutation:
     ) -> RebrandProductPayload:
         body = {"name": input.name, "description": input.description,
                 **_key(input.idempotency_key)}  # fmt: skip
-        await ctx(info).call("PUT", f"/stores/products/{input.product_id}/rebrand", body)
+        await ctx(info).call("PUT", f"/stores/products/{seg(input.product_id)}/rebrand", body)
         return RebrandProductPayload(product=await load_product(info, str(input.product_id)))
 
     @strawberry.mutation
@@ -233,7 +238,7 @@ class StoresMutation:
         self, info: Info, input: ChangeProductPriceInput
     ) -> ChangeProductPricePayload:
         body = {"price": str(input.price), **_key(input.idempotency_key)}
-        await ctx(info).call("PUT", f"/stores/products/{input.product_id}/increasePrice", body)
+        await ctx(info).call("PUT", f"/stores/products/{seg(input.product_id)}/increasePrice", body)
         return ChangeProductPricePayload(product=await load_product(info, str(input.product_id)))
 
     @strawberry.mutation
@@ -241,12 +246,12 @@ class StoresMutation:
         self, info: Info, input: ChangeProductPriceInput
     ) -> ChangeProductPricePayload:
         body = {"price": str(input.price), **_key(input.idempotency_key)}
-        await ctx(info).call("PUT", f"/stores/products/{input.product_id}/decreasePrice", body)
+        await ctx(info).call("PUT", f"/stores/products/{seg(input.product_id)}/decreasePrice", body)
         return ChangeProductPricePayload(product=await load_product(info, str(input.product_id)))
 
     @strawberry.mutation
     async def remove_product(self, info: Info, input: RemoveProductInput) -> RemoveProductPayload:
         await ctx(info).call(
-            "DELETE", f"/stores/products/{input.product_id}", _key(input.idempotency_key)
+            "DELETE", f"/stores/products/{seg(input.product_id)}", _key(input.idempotency_key)
         )
         return RemoveProductPayload(product_id=input.product_id)

@@ -346,3 +346,30 @@ async def test_openapi_document_lists_every_operation(backend: RunningBackend) -
         "application/json"
     ]["schema"]
     assert schema["required"] == ["name", "sms_number"]
+
+
+async def test_batch_read_of_customers_by_ids(backend: RunningBackend) -> None:
+    first, second = await register(backend, "Batch One"), await register(backend, "Batch Two")
+    response = await backend.http.get(
+        "/api/customers", params={"ids": f"{second},unknown,{first},{second}"}
+    )
+    assert response.status_code == 200
+    assert [c["id"] for c in response.json()["customers"]] == [first, second]
+    assert response.json()["customers"][0] == await get(backend, first)
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (None, "ids is required: ?ids=a,b,c"),
+        (" , ", "ids is required: ?ids=a,b,c"),
+        (",".join(f"c{i}" for i in range(101)), "ids cannot list more than 100 ids"),
+    ],
+)
+async def test_batch_read_refuses_bad_id_lists(
+    backend: RunningBackend, ids: str | None, message: str
+) -> None:
+    params = {} if ids is None else {"ids": ids}
+    response = await backend.http.get("/api/customers", params=params)
+    assert response.status_code == 400
+    assert response.json() == {"code": "BAD_REQUEST", "message": message}

@@ -213,3 +213,53 @@ async def test_openapi_document_lists_every_operation(backend: RunningBackend) -
         "schema"
     ]
     assert schema["required"] == ["name", "location"]
+
+
+async def test_batch_reads_of_stores_and_products_by_ids(backend: RunningBackend) -> None:
+    first, second = await create_store(backend, "Batch A"), await create_store(backend, "Batch B")
+    await backend.http.put(f"/api/stores/{second}/participating", json={})
+    product = await backend.http.post(
+        f"/api/stores/{first}/products", json={"name": "Batched", "price": "1.50"}
+    )
+    product_id = product.json()["id"]
+
+    stores = (
+        await backend.http.get("/api/stores", params={"ids": f"{first},nope,{second}"})
+    ).json()
+    assert [s["id"] for s in stores["stores"]] == [first, second]
+    participating = await backend.http.get(
+        "/api/stores", params={"ids": f"{first},{second}", "participating": "true"}
+    )
+    assert [s["id"] for s in participating.json()["stores"]] == [second]
+    products = await backend.http.get("/api/stores/products", params={"ids": f"nope,{product_id}"})
+    assert products.status_code == 200
+    assert products.json() == {
+        "products": [
+            {
+                "id": product_id,
+                "store_id": first,
+                "name": "Batched",
+                "description": "",
+                "sku": "",
+                "price": "1.50",
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "ids", "message"),
+    [
+        ("/api/stores/products", None, "ids is required"),
+        ("/api/stores/products", ",", "ids must list at least one id"),
+        ("/api/stores", ",".join(f"s{i}" for i in range(101)), "ids cannot list more than 100 ids"),
+        ("/api/stores/products", ",".join(f"p{i}" for i in range(101)),
+         "ids cannot list more than 100 ids"),
+    ],
+)  # fmt: skip
+async def test_batch_reads_refuse_bad_id_lists(
+    backend: RunningBackend, path: str, ids: str | None, message: str
+) -> None:
+    response = await backend.http.get(path, params={} if ids is None else {"ids": ids})
+    assert response.status_code == 400
+    assert response.json() == {"code": "BAD_REQUEST", "message": message}

@@ -37,11 +37,13 @@ async def running_gateway(
     port = free_port()
     settings = dataclasses.replace(
         GatewaySettings(),
-        backend_url=backend_url,
-        redis_url=redis_url,
-        port=port,
-        development=True,
-        **overrides,
+        **{
+            "backend_url": backend_url,
+            "redis_url": redis_url,
+            "port": port,
+            "development": True,
+            **overrides,
+        },
     )
     app = create_app(settings)
     server = uvicorn.Server(
