@@ -37,8 +37,6 @@ def servers() -> Iterator[Servers]:
     try:
         database_url = given_db or postgres.start()  # type: ignore[union-attr]
         redis_url = given_redis or redis_server.start()  # type: ignore[union-attr]
-        os.environ["MALLBOTS_TEST_DATABASE_URL"] = database_url
-        os.environ["MALLBOTS_TEST_REDIS_URL"] = redis_url
         yield Servers(database_url, redis_url, redis_server)
     finally:
         if redis_server is not None:
