@@ -51,6 +51,7 @@ def _configure_logging() -> None:
         level=os.environ.get("MALLBOTS_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
 
 # --- dev -----------------------------------------------------------------------------------
