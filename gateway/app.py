@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
@@ -41,12 +42,14 @@ from gateway.schema import build_schema
 def extensions(settings: GatewaySettings) -> list[Extension]:
     """The limits of every operation, as configured."""
     chosen = [
+        lambda: ParserCache(maxsize=512),
         document_size_limiter(settings.max_document_bytes),
         depth_limiter(settings.max_depth),
         complexity_limiter(settings.max_complexity, settings.list_cost),
     ]
     if not settings.introspection:
         chosen.append(introspection_disabled())
+    chosen.append(lambda: ValidationCache(maxsize=512))
     return chosen
 
 
@@ -136,11 +139,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
 
     async def readyz(request: Request) -> Response:
         backend: BackendClient = state["backend"]
-        try:
-            response = await backend.http.get("/readyz")
-            ok = response.status_code == 200
-        except Exception:
-            ok = False
+        ok = await backend.ready()
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "backend": "ok" if ok else "unavailable"},
             status_code=200 if ok else 503,

@@ -3,6 +3,10 @@
 Every call carries the request's correlation id and W3C trace context. Timeouts are bounded, so
 a backend that is down gives ``BACKEND_UNAVAILABLE`` quickly; the client reconnects by itself
 when the backend returns.
+
+aiohttp rather than httpx here: measured on this gateway at 64 concurrent clients, httpx's
+connection pool spent about a third of the gateway's CPU choosing connections, work that grows
+with the number of connections; aiohttp's connector does not (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -10,18 +14,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 
 from gateway.errors import graphql_error
 
 
+def _reason(error: BaseException) -> str:
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return "cannot connect"
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    return "connection lost"
+
+
 class BackendClient:
+    """Create inside the running event loop (the gateway's lifespan does)."""
+
     def __init__(self, base_url: str, timeout_seconds: float = 5.0) -> None:
-        self.http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 2.0)),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+        self.base_url = base_url.rstrip("/")
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(
+                total=timeout_seconds, sock_connect=min(timeout_seconds, 2.0)
+            ),
+            connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=30),
+            json_serialize=lambda value: orjson.dumps(value).decode(),
         )
         self.calls = 0
         """How many requests this client made (the DataLoader tests count them)."""
@@ -38,32 +55,39 @@ class BackendClient:
         """JSON of ``/api{path}``; a domain error becomes a GraphQL error with its code."""
         self.calls += 1
         try:
-            response = await self.http.request(
+            async with self.session.request(
                 method,
-                f"/api{path}",
-                content=orjson.dumps(body) if body is not None else None,
+                f"{self.base_url}/api{path}",
+                data=orjson.dumps(body) if body is not None else None,
                 headers={"content-type": "application/json", **(headers or {})},
                 params=params,
-            )
-        except httpx.HTTPError as exc:
+            ) as response:
+                status, content = response.status, await response.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise graphql_error(
-                f"the backend is unavailable ({type(exc).__name__})", "BACKEND_UNAVAILABLE"
+                f"the backend is unavailable ({_reason(exc)})", "BACKEND_UNAVAILABLE"
             ) from None
-        if response.status_code >= 500:
-            raise graphql_error(
-                f"the backend failed with status {response.status_code}", "BACKEND_UNAVAILABLE"
-            )
+        if status >= 500:
+            raise graphql_error(f"the backend failed with status {status}", "BACKEND_UNAVAILABLE")
         try:
-            data = orjson.loads(response.content)
+            data = orjson.loads(content)
         except orjson.JSONDecodeError:
-            if response.status_code == 404:  # no such route: an id that is no path segment
+            if status == 404:  # no such route: an id that is no path segment
                 raise graphql_error("not found", "NOT_FOUND") from None
             raise graphql_error("the backend sent a malformed answer", "BACKEND_ERROR") from None
-        if response.status_code >= 400:
+        if status >= 400:
             raise graphql_error(
                 str(data.get("message", "request refused")), str(data.get("code", "BAD_REQUEST"))
             )
         return data
 
+    async def ready(self) -> bool:
+        """Whether the backend answers its readiness probe."""
+        try:
+            async with self.session.get(f"{self.base_url}/readyz") as response:
+                return response.status == 200
+        except (TimeoutError, aiohttp.ClientError):
+            return False
+
     async def aclose(self) -> None:
-        await self.http.aclose()
+        await self.session.close()

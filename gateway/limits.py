@@ -67,7 +67,10 @@ class _CodedContext:
 
 
 def coded(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
-    """``rule`` with ``extensions.code`` set on every error it reports."""
+    """``rule`` with ``extensions.code`` set on every error it reports.
+
+    Made once per limit, not per operation: the validation cache only hits when every
+    operation is validated with the same rule classes."""
 
     class Coded(rule):  # type: ignore[valid-type,misc]
         def __init__(self, context: ValidationContext) -> None:
@@ -79,12 +82,14 @@ def coded(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
 
 def depth_limiter(max_depth: int) -> Extension:
     (rule,) = QueryDepthLimiter(max_depth=max_depth).validation_rules
-    return lambda: AddValidationRules([coded(rule, "QUERY_TOO_DEEP")])
+    rules = [coded(rule, "QUERY_TOO_DEEP")]
+    return lambda: AddValidationRules(rules)
 
 
 def introspection_disabled() -> Extension:
     (rule,) = DisableIntrospection().validation_rules
-    return lambda: AddValidationRules([coded(rule, "INTROSPECTION_DISABLED")])
+    rules = [coded(rule, "INTROSPECTION_DISABLED")]
+    return lambda: AddValidationRules(rules)
 
 
 class DocumentSizeLimiter(SchemaExtension):

@@ -167,7 +167,7 @@ class BasketsService:
             basket = await self._load(uow, basket_id)
             await change(basket)
             self._save(uow, basket)
-            return {}
+            return {"basket": basket_view(basket)}  # callers need not read it back
 
         return await self.ctx.run_command(command, idempotency_key=key, scope=f"{what}:{basket_id}")
 

@@ -6,11 +6,15 @@ import hashlib
 import re
 from pathlib import Path
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 PLATFORM_SQL = Path(__file__).parent / "sql"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+set_json_loads(orjson.loads)  # json/jsonb columns: orjson is several times faster than json
 
 
 def check_schema_name(schema: str) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
 from gateway.schema.baskets import BasketsMutation, BasketsQuery
@@ -51,6 +53,22 @@ Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 """An extension class, or a factory of one (a fresh extension is made for each operation)."""
 
 
+class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context without graphql-core 3.3.2's per-event leak.
+
+    graphql-core builds the executor of each subscription event as a shallow copy of the
+    subscription's executor, so every event adds entries to one shared ``_relevant_sub_fields``
+    cache that are never reused: about 3 KB per event per subscription, kept for as long as the
+    subscription lives (and full garbage collections of the growing heap stall every
+    subscriber). Each event gets a cache of its own instead.
+    """
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        executor._relevant_sub_fields = {}
+        return executor
+
+
 def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -58,6 +76,7 @@ def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
         subscription=Subscription,
         extensions=list(extensions),
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=ExecutionContext,
     )
 
 

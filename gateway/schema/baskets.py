@@ -160,8 +160,8 @@ class BasketsMutation:
     async def add_basket_item(self, info: Info, input: AddBasketItemInput) -> AddBasketItemPayload:
         body = {"product_id": str(input.product_id), "quantity": input.quantity,
                 **idempotent(input.idempotency_key)}  # fmt: skip
-        await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/addItem", body)
-        return AddBasketItemPayload(basket=await load_basket(info, str(input.basket_id)))
+        changed = await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/addItem", body)
+        return AddBasketItemPayload(basket=Basket.from_backend(changed["basket"]))
 
     @strawberry.mutation(description="Remove a quantity of a product (all of it at most).")
     async def remove_basket_item(
@@ -169,8 +169,8 @@ class BasketsMutation:
     ) -> RemoveBasketItemPayload:
         body = {"product_id": str(input.product_id), "quantity": input.quantity,
                 **idempotent(input.idempotency_key)}  # fmt: skip
-        await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/removeItem", body)
-        return RemoveBasketItemPayload(basket=await load_basket(info, str(input.basket_id)))
+        changed = await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/removeItem", body)
+        return RemoveBasketItemPayload(basket=Basket.from_backend(changed["basket"]))
 
     @strawberry.mutation(description="Cancel an open basket.")
     async def cancel_basket(self, info: Info, input: CancelBasketInput) -> CancelBasketPayload:

@@ -1,0 +1,115 @@
+"""Mutation latency and throughput: ``addBasketItem`` through gateway → backend → PostgreSQL at
+1, 16 and 64 concurrent clients. Anchor: a no-op Strawberry mutation on the same server stack
+(:mod:`tests.bench.noop_server`), driven by the same client at the same concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import orjson
+
+from backend.platform.embedded import free_port
+from tests.bench.clients import BenchError, HTTPConnection
+from tests.bench.noop_server import NOOP
+from tests.bench.report import Row, median, percentile
+from tests.bench.stack import MallStack, server_process
+
+ADD_ITEM = """mutation($input: AddBasketItemInput!) {
+  addBasketItem(input: $input) { basket { id total items { productId quantity } } } }"""
+
+PRODUCTS = 10
+"""Each client cycles through this many products, so a basket takes 10 × 1,000 additions
+before an item reaches the basket's largest quantity."""
+
+
+@dataclass
+class Load:
+    rate: float
+    latencies: list[float] = field(default_factory=list)
+
+
+async def drive(
+    url: str, bodies_of: Callable[[int], list[bytes]], clients: int, warmup: float, seconds: float
+) -> Load:
+    """``clients`` connections, each sending its next request as soon as the last one is
+    answered, for ``warmup`` + ``seconds``; the rate and latencies (ms) of the measured part."""
+    connections = [await HTTPConnection.open(url) for _ in range(clients)]
+    latencies: list[float] = []
+    completed = 0
+    start = time.perf_counter() + warmup
+    end = start + seconds
+
+    async def client(index: int) -> None:
+        nonlocal completed
+        connection, bodies = connections[index], bodies_of(index)
+        n = 0
+        while (sent := time.perf_counter()) < end:
+            status, body = await connection.request("POST", "/graphql", bodies[n % len(bodies)])
+            answered = time.perf_counter()
+            n += 1
+            if status != 200 or b'"errors"' in body:
+                raise BenchError(f"mutation failed: {status} {body[:300]!r}")
+            if sent >= start:
+                latencies.append((answered - sent) * 1000)
+            if start <= answered <= end:
+                completed += 1
+
+    try:
+        await asyncio.gather(*(client(i) for i in range(clients)))
+    finally:
+        for connection in connections:
+            await connection.close()
+    return Load(completed / seconds, latencies)
+
+
+def _body(query: str, variables: dict[str, object] | None = None) -> bytes:
+    return orjson.dumps({"query": query, "variables": variables})
+
+
+async def mutation_rows(stack: MallStack, smoke: bool) -> list[Row]:
+    mall = stack.mall
+    store_id, first = await mall.store_with_product("1.00")
+    products = [first] + [
+        (await mall.call("POST", "stores", f"/{store_id}/products",
+                         {"name": f"Bench product {n}", "price": "1.00"}, 201))["id"]
+        for n in range(1, PRODUCTS)
+    ]  # fmt: skip
+    customer_id = await mall.customer("Mutation bench")
+    levels = (1, 2, 4) if smoke else (1, 16, 64)
+    baskets = [
+        str((await mall.call("POST", "baskets", "", {"customer_id": customer_id}, 201))["id"])
+        for _ in range(max(levels))
+    ]
+
+    def add_item(index: int) -> list[bytes]:
+        return [
+            _body(ADD_ITEM, {"input": {"basketId": baskets[index], "productId": p, "quantity": 1}})
+            for p in products
+        ]
+
+    def noop(index: int) -> list[bytes]:
+        return [_body(NOOP)]
+
+    warmup, seconds = (0.1, 0.3) if smoke else (1.0, 5.0)
+    port = free_port()
+    rows = []
+    async with server_process(["-m", "tests.bench.noop_server", "--port", str(port)], {}, port) as (
+        anchor
+    ):
+        for clients in levels:
+            ours = await drive(stack.gateway.url, add_item, clients, warmup, seconds)
+            ceiling = await drive(anchor.url, noop, clients, warmup, seconds)
+            case = f"addBasketItem via gateway, {clients} client(s)"
+            name = "no-op Strawberry mutation"
+            target = "≥ 0.5× no-op" if clients == max(levels) else ""
+            rows += [
+                Row(case, ours.rate, "mutations/s", name, ceiling.rate, target=target),
+                Row(f"{case} p50", median(ours.latencies), "ms", name,
+                    median(ceiling.latencies), higher_is_better=False),
+                Row(f"{case} p99", percentile(ours.latencies, 99), "ms", name,
+                    percentile(ceiling.latencies, 99), higher_is_better=False),
+            ]  # fmt: skip
+    return rows
