@@ -106,8 +106,7 @@ class BasketsService:
     async def add_item(
         self, basket_id: str, product_id: str, quantity: int, key: str | None = None
     ) -> Any:
-        product = await self.product(product_id)
-        store = await self.store(product.store_id)
+        product, store = await self._product_and_store(product_id)
 
         async def add(basket: Basket) -> None:
             basket.add_item(store, product, quantity)
@@ -183,6 +182,26 @@ class BasketsService:
         found = await self.ctx.services.get("customers", f"/{quote(customer_id, safe='')}")
         if found is None:
             raise NotFound(f"customer with id: `{customer_id}` does not exist")
+
+    async def _product_and_store(self, product_id: str) -> tuple[ProductInfo, StoreInfo]:
+        """Both from the caches in one query when they are there and the store participates
+        (the common case); otherwise one at a time, with the stores module's help."""
+        async with self.ctx.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT p.store_id, p.name, p.price, s.name FROM {self.products_cache} p"
+                f" JOIN {self.stores_cache} s ON s.id = p.store_id"
+                " WHERE p.id = %s AND NOT p.removed AND s.participating",
+                (product_id,),
+                prepare=True,
+            )
+            row = await cur.fetchone()
+        if row is not None:
+            return (
+                ProductInfo(product_id, row[0], row[1], row[2]),
+                StoreInfo(row[0], row[3], True),
+            )
+        product = await self.product(product_id)
+        return product, await self.store(product.store_id)
 
     async def product(self, product_id: str) -> ProductInfo:
         """The product from the cache, or from the stores module (then cached)."""

@@ -78,14 +78,15 @@ class Repository(Generic[A]):
     async def load(self, uow: UnitOfWork, id: str) -> A | None:
         """The aggregate at its latest version, or None when the stream has no events."""
         aggregate = self.aggregate(id)
-        after = 0
-        snap = None
-        if self.snapshot_every > 0:
-            snap = await self.store.load_snapshot(uow.conn, aggregate.stream_type, id)
-        if snap is not None and snap[1] == aggregate.snapshot_version:
-            aggregate.restore(snap[2])
-            aggregate.version = after = snap[0]
-        events = await self.store.load(uow.conn, aggregate.stream_type, id, after)
+        snap, events = await self.store.load_from_snapshot(
+            uow.conn,
+            aggregate.stream_type,
+            id,
+            aggregate.snapshot_version if self.snapshot_every > 0 else None,
+        )
+        if snap is not None:
+            aggregate.restore(snap[1])
+            aggregate.version = snap[0]
         for recorded in events:
             event_class = self._event_types[recorded.type]
             aggregate.apply(codec.from_plain(event_class, recorded.payload))

@@ -39,7 +39,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     db_pool_size: int = 10
-    snapshot_every: int = 50
+    snapshot_every: int = 10
     command_retries: int = 5
     max_deliveries: int = 5
     retry_base_seconds: float = 0.2
@@ -67,7 +67,7 @@ class Settings:
             host=os.environ.get("MALLBOTS_BACKEND_HOST", "127.0.0.1"),
             port=_int("MALLBOTS_BACKEND_PORT", 8080),
             db_pool_size=_int("MALLBOTS_DB_POOL_SIZE", 10),
-            snapshot_every=_int("MALLBOTS_SNAPSHOT_EVERY", 50),
+            snapshot_every=_int("MALLBOTS_SNAPSHOT_EVERY", 10),
             command_retries=_int("MALLBOTS_COMMAND_RETRIES", 5),
             max_deliveries=_int("MALLBOTS_MAX_DELIVERIES", 5),
             retry_base_seconds=_float("MALLBOTS_RETRY_BASE_SECONDS", 0.2),

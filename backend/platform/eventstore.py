@@ -235,6 +235,39 @@ class EventStore:
         )
         return [self._decode(row) for row in await cur.fetchall()]
 
+    async def load_from_snapshot(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        stream_type: str,
+        stream_id: str,
+        snapshot_version: int | None,
+    ) -> tuple[tuple[int, dict[str, Any]] | None, list[RecordedEvent]]:
+        """The stream's snapshot of ``snapshot_version`` (None: ignore snapshots) as
+        (version, state), and the events after it, in one round trip."""
+        cur = await conn.execute(
+            f"""WITH snap AS (
+                    SELECT stream_version, state FROM {self._s}.snapshots
+                    WHERE stream_type = %(t)s AND stream_id = %(id)s
+                      AND schema_version = %(sv)s)
+                SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::text, stream_version,
+                       NULL::uuid, NULL::text, NULL::int, state, NULL::jsonb, NULL::timestamptz
+                FROM snap
+                UNION ALL
+                SELECT {_COLUMNS} FROM {self._s}.events
+                WHERE stream_type = %(t)s AND stream_id = %(id)s
+                  AND stream_version > COALESCE((SELECT stream_version FROM snap), 0)
+                ORDER BY 1 NULLS FIRST, 5""",
+            {"t": stream_type, "id": stream_id,
+             "sv": -1 if snapshot_version is None else snapshot_version},
+            prepare=True,
+        )  # fmt: skip
+        rows = await cur.fetchall()
+        snapshot = None
+        if rows and rows[0][0] is None:
+            snapshot = (rows[0][4], rows[0][8])
+            rows = rows[1:]
+        return snapshot, [self._decode(row) for row in rows]
+
     async def read_feed(
         self, conn: psycopg.AsyncConnection[Any], after: FeedPosition, limit: int = 1000
     ) -> list[RecordedEvent]:
@@ -248,19 +281,6 @@ class EventStore:
             prepare=True,
         )
         return [self._decode(row) for row in await cur.fetchall()]
-
-    async def load_snapshot(
-        self, conn: psycopg.AsyncConnection[Any], stream_type: str, stream_id: str
-    ) -> tuple[int, int, dict[str, Any]] | None:
-        """(stream version, snapshot schema version, state) of the stream's snapshot, if any."""
-        cur = await conn.execute(
-            f"SELECT stream_version, schema_version, state FROM {self._s}.snapshots"
-            " WHERE stream_type = %s AND stream_id = %s",
-            (stream_type, stream_id),
-            prepare=True,
-        )
-        row = await cur.fetchone()
-        return (row[0], row[1], row[2]) if row else None
 
     async def save_snapshot(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
@@ -42,7 +41,17 @@ class Message:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return codec.dumps(dataclasses.asdict(self))
+        return codec.dumps(
+            {
+                "id": self.id,
+                "name": self.name,
+                "subject": self.subject,
+                "occurred_at": self.occurred_at,
+                "schema_version": self.schema_version,
+                "payload": self.payload,
+                "metadata": self.metadata,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Message:

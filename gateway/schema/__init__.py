@@ -8,6 +8,8 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
@@ -69,6 +71,21 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return executor
 
 
+class CachedNameConverter(NameConverter):
+    """Strawberry converts every argument's name to camelCase again on every request (7% of
+    the gateway's CPU per mutation, measured); the names never change, so remember them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
+
+
 def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -77,6 +94,7 @@ def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
         extensions=list(extensions),
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=ExecutionContext,
+        config=StrawberryConfig(name_converter=CachedNameConverter()),
     )
 
 
