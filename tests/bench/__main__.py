@@ -61,15 +61,17 @@ NOTES = """## Notes
 
 - **Append vs the `eventsourcing` library (targets 2× with 1 writer, 5× with 8).** Ours is one
   round trip per command and beats raw INSERTs of the same rows in every run (the ≥ 0.6× raw
-  target holds with margin). With 1 writer every command waits for its own WAL flush (`fsync` on
-  commit): the embedded PostgreSQL on this disk flushes in about 0.35 ms, so no writer exceeds
-  about 2,800 commits/s, and the library, whose extra work is CPU-cheap, reaches half of that.
-  With 8 writers the benchmark client (Python), PostgreSQL and the flushes share 2 cores:
-  profiles of our writer show the time in psycopg's parameter adaptation (arrays for `unnest`)
-  and in PostgreSQL itself, not in waits. The targets were set from measurements on a machine
-  whose raw INSERT rate was about 2.5× this one's, where the library lagged further behind.
-  Durability is not traded for speed: `fsync` and `synchronous_commit` stay on in the embedded
-  default.
+  target holds with margin). With 1 writer, a py-spy profile of the benchmark client shows it
+  idle 77% of the time: of about 415 µs per command, about 95 µs are the client's Python
+  (building parameters, psycopg's adaptation) and the rest is PostgreSQL executing the statement
+  (stream guard, events with their three indexes, outbox row) and flushing the WAL
+  (`pg_test_fsync`: about 100 µs per `fdatasync` here) over loopback. The library's commit costs
+  PostgreSQL little more than ours, so a 2× margin over it would need commits cheaper than the
+  server's floor. With 8 writers, group commit shares the flushes, and the client (Python),
+  PostgreSQL and the benchmark share 2 cores; the library's table lock keeps it near its
+  1-writer rate, hence 3–3.6× across runs. The targets were set from measurements on a machine
+  whose raw INSERT rate was about 2.5× this one's. Durability is not traded for speed: `fsync`
+  and `synchronous_commit` stay on.
 - **Mutation throughput (target ≥ 50% of the no-op mutation at 64 clients).** The no-op anchor
   spends one process's CPU (Strawberry + uvicorn) per request; `addBasketItem` also spends the
   backend's (command, event-store append, outbox, relay, projection update) and PostgreSQL's, on
