@@ -5,21 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    try:
-        return int(raw) if raw else default
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
-    try:
-        return float(raw) if raw else default
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+from backend.platform.config import env_float, env_int
 
 
 @dataclass(frozen=True)
@@ -45,13 +31,13 @@ class GatewaySettings:
             backend_url=os.environ.get("MALLBOTS_BACKEND_URL", "http://127.0.0.1:8080"),
             redis_url=os.environ.get("REDIS_URL") or None,
             host=os.environ.get("MALLBOTS_GATEWAY_HOST", "127.0.0.1"),
-            port=_int("MALLBOTS_GATEWAY_PORT", 8000),
+            port=env_int("MALLBOTS_GATEWAY_PORT", 8000),
             development=env == "development",
             introspection=os.environ.get("MALLBOTS_GRAPHQL_INTROSPECTION", "true") != "false",
-            backend_timeout_seconds=_float("MALLBOTS_BACKEND_TIMEOUT_SECONDS", 5.0),
-            max_depth=_int("MALLBOTS_GRAPHQL_MAX_DEPTH", 10),
-            max_complexity=_int("MALLBOTS_GRAPHQL_MAX_COMPLEXITY", 5000),
-            list_cost=_int("MALLBOTS_GRAPHQL_LIST_COST", 10),
-            max_document_bytes=_int("MALLBOTS_GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
-            max_subscriptions_per_connection=_int("MALLBOTS_GRAPHQL_MAX_SUBSCRIPTIONS", 20),
+            backend_timeout_seconds=env_float("MALLBOTS_BACKEND_TIMEOUT_SECONDS", 5.0),
+            max_depth=env_int("MALLBOTS_GRAPHQL_MAX_DEPTH", 10),
+            max_complexity=env_int("MALLBOTS_GRAPHQL_MAX_COMPLEXITY", 5000),
+            list_cost=env_int("MALLBOTS_GRAPHQL_LIST_COST", 10),
+            max_document_bytes=env_int("MALLBOTS_GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
+            max_subscriptions_per_connection=env_int("MALLBOTS_GRAPHQL_MAX_SUBSCRIPTIONS", 20),
         )

@@ -9,7 +9,8 @@ from pathlib import Path
 from backend.platform.services import parse_service_urls
 
 
-def _int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """A whole number from the environment; a malformed one is an error naming it."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -19,7 +20,8 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
-def _float(name: str, default: float) -> float:
+def env_float(name: str, default: float) -> float:
+    """A number from the environment; a malformed one is an error naming it."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -65,17 +67,17 @@ class Settings:
             redis_url=os.environ.get("REDIS_URL") or None,
             data_dir=Path(os.environ.get("MALLBOTS_DATA_DIR", ".mallbots")),
             host=os.environ.get("MALLBOTS_BACKEND_HOST", "127.0.0.1"),
-            port=_int("MALLBOTS_BACKEND_PORT", 8080),
-            db_pool_size=_int("MALLBOTS_DB_POOL_SIZE", 10),
-            snapshot_every=_int("MALLBOTS_SNAPSHOT_EVERY", 10),
-            command_retries=_int("MALLBOTS_COMMAND_RETRIES", 5),
-            max_deliveries=_int("MALLBOTS_MAX_DELIVERIES", 5),
-            retry_base_seconds=_float("MALLBOTS_RETRY_BASE_SECONDS", 0.2),
-            claim_idle_seconds=_float("MALLBOTS_CLAIM_IDLE_SECONDS", 30.0),
-            relay_poll_seconds=_float("MALLBOTS_RELAY_POLL_SECONDS", 0.25),
-            relay_batch=_int("MALLBOTS_RELAY_BATCH", 500),
-            projection_poll_seconds=_float("MALLBOTS_PROJECTION_POLL_SECONDS", 0.25),
-            projection_stream_maxlen=_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
+            port=env_int("MALLBOTS_BACKEND_PORT", 8080),
+            db_pool_size=env_int("MALLBOTS_DB_POOL_SIZE", 10),
+            snapshot_every=env_int("MALLBOTS_SNAPSHOT_EVERY", 10),
+            command_retries=env_int("MALLBOTS_COMMAND_RETRIES", 5),
+            max_deliveries=env_int("MALLBOTS_MAX_DELIVERIES", 5),
+            retry_base_seconds=env_float("MALLBOTS_RETRY_BASE_SECONDS", 0.2),
+            claim_idle_seconds=env_float("MALLBOTS_CLAIM_IDLE_SECONDS", 30.0),
+            relay_poll_seconds=env_float("MALLBOTS_RELAY_POLL_SECONDS", 0.25),
+            relay_batch=env_int("MALLBOTS_RELAY_BATCH", 500),
+            projection_poll_seconds=env_float("MALLBOTS_PROJECTION_POLL_SECONDS", 0.25),
+            projection_stream_maxlen=env_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
             modules=tuple(m.strip() for m in modules.split(",") if m.strip()),
             service_urls=parse_service_urls(os.environ.get("MALLBOTS_SERVICE_URLS", "")),
         )
