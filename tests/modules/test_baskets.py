@@ -50,15 +50,10 @@ async def ok(backend: RunningBackend, method: str, path: str, body: Any = None) 
     return response.json()
 
 
-async def published(backend: RunningBackend, topic: str) -> list[Message]:
-    entries = await backend.context("baskets").redis.xrange(topic)
-    return [Message.from_json(fields[ENVELOPE_FIELD.encode()]) for _, fields in entries]
-
-
 async def basket_events(backend: RunningBackend, basket_id: str, count: int) -> list[Message]:
     """The basket's integration events, once there are ``count`` of them."""
     messages = await eventually(
-        lambda: published(backend, BASKET_TOPIC),
+        lambda: backend.published(BASKET_TOPIC),
         lambda ms: len([m for m in ms if m.payload["id"] == basket_id]) >= count,
     )
     return [m for m in messages if m.payload["id"] == basket_id]
@@ -263,7 +258,7 @@ async def test_projection_updates_carry_the_full_basket(
     await add_item(backend, basket_id, shop.pen, 4)
     topic = projection_topic(PROJECTION)
     updates = await eventually(
-        lambda: published(backend, topic),
+        lambda: backend.published(topic),
         lambda ms: len([m for m in ms if m.payload["key"] == basket_id]) == 2,
     )
     mine = [m.payload for m in updates if m.payload["key"] == basket_id]

@@ -35,15 +35,10 @@ async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
         yield running
 
 
-async def published(backend: RunningBackend, topic: str) -> list[Message]:
-    entries = await backend.context("customers").redis.xrange(topic)
-    return [Message.from_json(fields[ENVELOPE_FIELD.encode()]) for _, fields in entries]
-
-
 async def events_of(backend: RunningBackend, customer_id: str, count: int) -> list[Message]:
     """The customer's events on the customer topic, once there are ``count`` of them."""
     messages = await eventually(
-        lambda: published(backend, CUSTOMER_TOPIC),
+        lambda: backend.published(CUSTOMER_TOPIC),
         lambda ms: len([m for m in ms if m.payload["id"] == customer_id]) >= count,
     )
     return [m for m in messages if m.payload["id"] == customer_id]
@@ -178,7 +173,7 @@ async def authorize(
     redis = backend.context("customers").redis
     for _ in range(times):
         await redis.xadd(COMMAND_TOPIC, {ENVELOPE_FIELD: command.to_json()})
-    replies = await eventually(lambda: published(backend, channel), lambda ms: len(ms) >= 1)
+    replies = await eventually(lambda: backend.published(channel), lambda ms: len(ms) >= 1)
     for reply in replies:
         assert reply.metadata[REPLY_SAGA_ID] == saga_id
         assert reply.metadata[REPLY_SAGA_NAME] == "cosec.CreateOrder"
@@ -217,7 +212,7 @@ async def test_a_duplicate_command_is_answered_once(backend: RunningBackend) -> 
     # A later command on the same stream is answered only after both copies were handled.
     _, (later,) = await authorize(backend, customer_id)
     assert later.name == "reply.Success"
-    replies = await published(backend, channel)
+    replies = await backend.published(channel)
     assert [r.name for r in replies] == ["reply.Success"]
     inbox = await backend.sql(
         "SELECT count(*) FROM customers.inbox WHERE message_id = %s",

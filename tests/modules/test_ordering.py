@@ -63,15 +63,10 @@ async def publish(backend: RunningBackend, topic: str, payload: Payload) -> Mess
     return await send(backend, new_message(topic, payload))
 
 
-async def published(backend: RunningBackend, topic: str) -> list[Message]:
-    entries = await backend.context("ordering").redis.xrange(topic)
-    return [Message.from_json(fields[ENVELOPE_FIELD.encode()]) for _, fields in entries]
-
-
 async def order_events(backend: RunningBackend, order_id: str, count: int) -> list[Message]:
     """The order's integration events, once there are ``count`` of them."""
     messages = await eventually(
-        lambda: published(backend, ORDER_TOPIC),
+        lambda: backend.published(ORDER_TOPIC),
         lambda ms: len([m for m in ms if m.payload["id"] == order_id]) >= count,
     )
     return [m for m in messages if m.payload["id"] == order_id]
@@ -146,7 +141,7 @@ async def command(
     )
     await send(backend, message, times=times)
     replies = await eventually(
-        lambda: published(backend, REPLY_TOPIC),
+        lambda: backend.published(REPLY_TOPIC),
         lambda ms: any(m.metadata.get("causation_id") == message.id for m in ms),
     )
     (reply,) = [m for m in replies if m.metadata.get("causation_id") == message.id]
@@ -528,7 +523,7 @@ async def test_projection_updates_follow_every_change(backend: RunningBackend) -
     order_id = await ready_order(backend)
     topic = projection_topic(PROJECTION)
     updates = await eventually(
-        lambda: published(backend, topic),
+        lambda: backend.published(topic),
         lambda ms: len([m for m in ms if m.payload["key"] == order_id]) == 3,
     )
     mine = [m.payload for m in updates if m.payload["key"] == order_id]

@@ -42,11 +42,6 @@ async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
         yield running
 
 
-async def published(backend: RunningBackend, topic: str) -> list[Message]:
-    entries = await backend.context("payments").redis.xrange(topic)
-    return [Message.from_json(fields[ENVELOPE_FIELD.encode()]) for _, fields in entries]
-
-
 def _entry_id(raw: bytes | str) -> tuple[int, ...]:
     text = raw.decode() if isinstance(raw, bytes) else raw
     return tuple(int(part) for part in text.split("-"))
@@ -99,7 +94,7 @@ async def invoice(backend: RunningBackend, invoice_id: str) -> dict[str, Any] | 
 
 
 async def dead_letters(backend: RunningBackend, topic: str) -> list[Message]:
-    return await published(backend, topic + DLQ_SUFFIX)
+    return await backend.published(topic + DLQ_SUFFIX)
 
 
 # --- payments ---
@@ -145,7 +140,7 @@ async def test_a_ready_order_is_invoiced_and_paid(backend: RunningBackend) -> No
     assert (await invoice(backend, order_id) or {})["status"] == "paid"
 
     messages = await eventually(
-        lambda: published(backend, INVOICE_TOPIC),
+        lambda: backend.published(INVOICE_TOPIC),
         lambda ms: any(m.payload["id"] == order_id for m in ms),
     )
     (event,) = [m for m in messages if m.payload["id"] == order_id]
@@ -169,7 +164,7 @@ async def test_paying_with_an_idempotency_key_pays_once(backend: RunningBackend)
     await deliver(backend, ORDER_TOPIC, readied(other))
     assert (await backend.http.put(f"/api/payments/invoices/{other}/pay", json={})).is_success
     messages = await eventually(
-        lambda: published(backend, INVOICE_TOPIC),
+        lambda: backend.published(INVOICE_TOPIC),
         lambda ms: any(m.payload["id"] == other for m in ms),
     )
     assert [m.payload["id"] for m in messages].count(order_id) == 1
@@ -191,7 +186,7 @@ async def test_concurrent_payments_of_an_invoice_succeed_once(backend: RunningBa
     await deliver(backend, ORDER_TOPIC, readied(other))
     assert (await backend.http.put(f"/api/payments/invoices/{other}/pay", json={})).is_success
     messages = await eventually(
-        lambda: published(backend, INVOICE_TOPIC),
+        lambda: backend.published(INVOICE_TOPIC),
         lambda ms: any(m.payload["id"] == other for m in ms),
     )
     assert [m.payload["id"] for m in messages].count(order_id) == 1
@@ -279,7 +274,7 @@ async def confirm(
         metadata={COMMAND_REPLY_CHANNEL: channel, COMMAND_SAGA_ID: saga_id},
     )
     await deliver(backend, COMMAND_TOPIC, command, times=times)
-    replies = await eventually(lambda: published(backend, channel), lambda ms: len(ms) >= 1)
+    replies = await eventually(lambda: backend.published(channel), lambda ms: len(ms) >= 1)
     for reply in replies:
         assert reply.metadata[REPLY_SAGA_ID] == saga_id
     return replies
@@ -315,7 +310,7 @@ async def test_a_duplicate_confirm_is_answered_once(backend: RunningBackend) -> 
     # Both copies were acknowledged before ``confirm`` returned; the relay has had its chance.
     later = await confirm(backend, payment_id, "1.00")
     assert len(later) == 1
-    assert len(await published(backend, replies[0].subject)) == 1
+    assert len(await backend.published(replies[0].subject)) == 1
 
 
 # --- bad input ---

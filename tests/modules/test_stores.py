@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from backend.platform.messages import ENVELOPE_FIELD, Message
 from backend.stores.messages import PRODUCT_TOPIC, STORE_TOPIC
 from backend.stores.module import module as stores
 from tests.conftest import Servers
@@ -18,12 +17,6 @@ from tests.support.waiting import eventually
 async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
     async with running_backend(servers.database_url, servers.redis_url, [stores]) as running:
         yield running
-
-
-async def published(backend: RunningBackend, topic: str) -> list[Message]:
-    redis = backend.context("stores").redis
-    entries = await redis.xrange(topic)
-    return [Message.from_json(fields[ENVELOPE_FIELD.encode()]) for _, fields in entries]
 
 
 async def create_store(backend: RunningBackend, name: str = "Waldorf Books") -> str:
@@ -53,7 +46,7 @@ async def test_store_lifecycle_updates_read_models_and_publishes(backend: Runnin
     assert store_id in [s["id"] for s in participating]
 
     messages = await eventually(
-        lambda: published(backend, STORE_TOPIC),
+        lambda: backend.published(STORE_TOPIC),
         lambda ms: len([m for m in ms if m.payload["id"] == store_id]) == 3,
     )
     mine = [m for m in messages if m.payload["id"] == store_id]
@@ -89,7 +82,7 @@ async def test_catalog_and_price_changes(backend: RunningBackend) -> None:
     assert [p["id"] for p in catalog] == [product_id]
 
     messages = await eventually(
-        lambda: published(backend, PRODUCT_TOPIC),
+        lambda: backend.published(PRODUCT_TOPIC),
         lambda ms: len([m for m in ms if m.payload["id"] == product_id]) == 3,
     )
     mine = [m for m in messages if m.payload["id"] == product_id]

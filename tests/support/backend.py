@@ -19,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from backend.platform.config import Settings
 from backend.platform.embedded import free_port
 from backend.platform.host import BackendHost
+from backend.platform.messages import ENVELOPE_FIELD, Message
 from backend.platform.module import Module
 
 TEST_SETTINGS = Settings(
@@ -40,6 +41,16 @@ class RunningBackend:
 
     def context(self, module: str) -> Any:
         return self.host.contexts[module]
+
+    async def published(self, topic: str) -> list[Message]:
+        """Every message on ``topic`` so far, oldest first."""
+        entries = await self.host.redis.xrange(topic)
+        return [Message.from_json(fields[ENVELOPE_FIELD.encode()]) for _, fields in entries]
+
+    async def publish(self, message: Message) -> str:
+        """Put ``message`` on its topic as the outbox relay would; the stream entry id."""
+        entry = await self.host.redis.xadd(message.subject, {ENVELOPE_FIELD: message.to_json()})
+        return entry.decode() if isinstance(entry, bytes) else str(entry)
 
     async def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         async with self.host.pool.connection() as conn:
