@@ -87,12 +87,15 @@ NOTES = """## Notes
   graphql-core 3.3.2: each subscription event's executor shared the subscription's field cache,
   which grew by about 3 KB per event and made full garbage collections stall every subscriber
   (p99 1,026 ms). Fixed in `gateway/schema/__init__.py` (`ExecutionContext`): p99 went to
-  110–170 ms across runs. What remains is about 60 µs of gateway CPU per subscriber per update:
-  the GraphQL execution of each subscriber's selection (graphql-core's per-event executor and
-  Strawberry's extension hooks), waking each subscriber's task, and one WebSocket send each.
-  With 1,000 subscribers of one basket on one process that is 60 ms of CPU per update; the fix
-  is to execute identical (document, variables) pairs once per update and send the same frame to
-  every connection, which Strawberry's subscription handlers do not allow today.
+  110–170 ms across runs. What remains is about 60 µs of gateway CPU per subscriber per update,
+  spent per connection: waking each subscriber's task, Strawberry's per-message handling of the
+  graphql-transport-ws operation, and one WebSocket send each. Executing the selection once per
+  update and sharing the result between subscribers with the same document (tried: one payload
+  object per update, results memoised per payload, operation and variables) did not move p50 (64
+  ms against 66 ms), so GraphQL execution is not the limit. What would be: writing one
+  pre-encoded frame to every connection from the hub, without a task and a Strawberry operation
+  per subscriber, or more gateway processes behind the load balancer (the target is for one
+  process on 2 cores, shared here with the 1,000 clients).
 """
 
 
