@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -89,6 +90,14 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         if response.get("errors"):
             response["errors"] = with_default_codes(response["errors"])
         return response
+
+    def encode_json(self, data: object) -> str:
+        """orjson instead of the standard library: every response and subscription frame
+        (text, since WebSocket clients expect text frames)."""
+        return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         headers = request.headers
