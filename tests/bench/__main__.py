@@ -28,6 +28,12 @@ NOTES = """## Notes
   PostgreSQL recorder, whose table lock serialises writers.
 - Commit → handler: the relay is woken in-process right after the commit and publishes with
   pipelined XADD; the consumer blocks on XREADGROUP. The book's relay polls every 500 ms.
+- Projection rebuild: the search module's read model is fed by integration messages (it consumes
+  other modules' topics), not by an event store of its own, so the case rebuilds a read model of
+  the same shape (one row per order with customer, total and status; created events insert,
+  status events update) through the platform's projection runner from 100,000 events in a
+  module's feed, with set-based writes per batch (`handle_batch`), and `mallbots projections
+  rebuild` is the same runner.
 - Gateway cases: the backend (every module) and the gateway each run in a process of their own,
   started as in production (`python -m backend.cli backend|gateway`: uvloop, default settings),
   on a fresh database; the benchmark process is only the client. All of them, PostgreSQL and
@@ -87,15 +93,17 @@ NOTES = """## Notes
   graphql-core 3.3.2: each subscription event's executor shared the subscription's field cache,
   which grew by about 3 KB per event and made full garbage collections stall every subscriber
   (p99 1,026 ms). Fixed in `gateway/schema/__init__.py` (`ExecutionContext`): p99 went to
-  110–170 ms across runs. What remains is about 60 µs of gateway CPU per subscriber per update,
-  spent per connection: waking each subscriber's task, Strawberry's per-message handling of the
-  graphql-transport-ws operation, and one WebSocket send each. Executing the selection once per
-  update and sharing the result between subscribers with the same document (tried: one payload
-  object per update, results memoised per payload, operation and variables) did not move p50 (64
-  ms against 66 ms), so GraphQL execution is not the limit. What would be: writing one
-  pre-encoded frame to every connection from the hub, without a task and a Strawberry operation
-  per subscriber, or more gateway processes behind the load balancer (the target is for one
-  process on 2 cores, shared here with the 1,000 clients).
+  110–320 ms across runs (with 1,000 subscribers the p99 is about the time one update takes to
+  reach all of them, so it follows the slowest fan-outs and any pause). What remains is about 60
+  µs of gateway CPU per subscriber per update, spent per connection: waking each subscriber's
+  task, Strawberry's per-message handling of the graphql-transport-ws operation, and one
+  WebSocket send each. Executing the selection once per update and sharing the result between
+  subscribers with the same document (tried: one payload object per update, results memoised per
+  payload, operation and variables) did not move p50 (64 ms against 66 ms), so GraphQL execution
+  is not the limit. What would be: writing one pre-encoded frame to every connection from the
+  hub, without a task and a Strawberry operation per subscriber, or more gateway processes
+  behind the load balancer (the target is for one process on 2 cores, shared here with the 1,000
+  clients).
 """
 
 
