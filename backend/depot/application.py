@@ -27,19 +27,10 @@ from backend.platform import codec
 from backend.platform.errors import BadRequest, NotFound
 from backend.platform.messages import Message, new_message, projection_update
 from backend.platform.module import ModuleContext
-from backend.platform.services import ServiceUnavailable
 from backend.platform.unit_of_work import UnitOfWork
 
 _LIST_COLUMNS = "id, order_id, stops, assigned_bot_id, status, created_at, updated_at"
 _BOT_COLUMNS = "id, name, status, shopping_list_id"
-
-
-class StoresUnavailable(Exception):
-    """The stores module could not be asked: a transient failure, so the delivery is retried.
-
-    Deliberately not a ``DomainError``: a saga participant turns those into a failure reply,
-    which would reject an order because of an outage.
-    """
 
 
 def list_view(
@@ -91,10 +82,9 @@ class DepotService:
     # --- caches of the stores module's data ---
 
     async def _ask_stores(self, path: str) -> Any:
-        try:
-            return await self.ctx.services.get("stores", path)
-        except ServiceUnavailable as exc:
-            raise StoresUnavailable(str(exc)) from None
+        # An outage raises ServiceUnavailable: saga participants let it fail the delivery
+        # (retried), so an outage never rejects an order.
+        return await self.ctx.services.get("stores", path)
 
     async def store_info(self, uow: UnitOfWork, store_id: str) -> StoreInfo:
         """The store from the cache, else from the stores module (then cached)."""

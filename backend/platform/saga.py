@@ -17,6 +17,7 @@ from backend.platform.messages import (
     Payload,
     new_message,
 )
+from backend.platform.services import ServiceUnavailable
 from backend.platform.unit_of_work import UnitOfWork
 
 
@@ -58,13 +59,17 @@ def participant(handler: CommandHandler) -> Handler:
 
     The handler runs inside a savepoint: if it raises a domain error, its own writes are undone
     and only the inbox row and the failure reply commit. Otherwise its reply (or ``Success``)
-    is published with outcome SUCCESS. Other exceptions fail the delivery, which is retried.
+    is published with outcome SUCCESS. Other exceptions fail the delivery, which is retried; so
+    does another module being unavailable, which must not fail the saga (and reject an order)
+    because of an outage.
     """
 
     async def handle(uow: UnitOfWork, command: Message) -> None:
         try:
             async with uow.savepoint():
                 reply = await handler(uow, command)
+        except ServiceUnavailable:
+            raise
         except DomainError as exc:
             uow.publish(reply_to(command, Failure(exc.code, str(exc)), OUTCOME_FAILURE))
             return

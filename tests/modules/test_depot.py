@@ -394,7 +394,7 @@ async def test_stores_outage_retries_instead_of_failing_the_saga(backend: Runnin
             ),
         )
         (fields,) = [f for _, f in letters if command.id.encode() in f[ENVELOPE_FIELD.encode()]]
-        assert fields[b"error"].startswith(b"StoresUnavailable")
+        assert fields[b"error"].startswith(b"ServiceUnavailable: the stores module is unavailable")
         assert await replies(backend, saga_id) == []
     finally:
         del services.urls["stores"]
