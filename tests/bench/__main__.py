@@ -94,16 +94,18 @@ NOTES = """## Notes
   which grew by about 3 KB per event and made full garbage collections stall every subscriber
   (p99 1,026 ms). Fixed in `gateway/schema/__init__.py` (`ExecutionContext`): p99 went to
   110–320 ms across runs (with 1,000 subscribers the p99 is about the time one update takes to
-  reach all of them, so it follows the slowest fan-outs and any pause). What remains is about 60
-  µs of gateway CPU per subscriber per update, spent per connection: waking each subscriber's
-  task, Strawberry's per-message handling of the graphql-transport-ws operation, and one
-  WebSocket send each. Executing the selection once per update and sharing the result between
-  subscribers with the same document (tried: one payload object per update, results memoised per
-  payload, operation and variables) did not move p50 (64 ms against 66 ms), so GraphQL execution
-  is not the limit. What would be: writing one pre-encoded frame to every connection from the
-  hub, without a task and a Strawberry operation per subscriber, or more gateway processes
-  behind the load balancer (the target is for one process on 2 cores, shared here with the 1,000
-  clients).
+  reach all of them, so it follows the slowest fan-outs and any pause). What remains is in the
+  gateway, not the benchmark's client: timing the gateway itself (from the hub's dispatch of an
+  update to its last WebSocket send) gives a median fan-out of 109 ms for 1,000 subscribers,
+  about 110 µs of wall time per subscriber while it shares the 2 cores with the client, spent
+  per connection: waking each subscriber's task, Strawberry's per-message handling of the
+  graphql-transport-ws operation, and one WebSocket send each. Executing the selection once per
+  update and sharing the result between subscribers with the same document (tried: one payload
+  object per update, results memoised per payload, operation and variables) did not move p50 (64
+  ms against 66 ms), so GraphQL execution is not the limit. What would be: writing one
+  pre-encoded frame to every connection from the hub, without a task and a Strawberry operation
+  per subscriber, or more gateway processes behind the load balancer (the target is for one
+  process on 2 cores, shared here with the 1,000 clients).
 """
 
 
