@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from backend.baskets.application import BasketsService
-from backend.platform.api import Endpoint
+from backend.platform.api import Endpoint, Idempotent
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,6 @@ class ChangeItem:
 @dataclass(frozen=True)
 class Checkout:
     payment_id: str
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Idempotent:
     idempotency_key: str | None = None
 
 

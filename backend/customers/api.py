@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from backend.customers.application import CustomersService
-from backend.platform.api import Endpoint
+from backend.platform.api import Endpoint, Idempotent
 from backend.platform.errors import BadRequest
 
 MAX_IDS = 100
@@ -25,11 +25,6 @@ class RegisterCustomer:
 @dataclass(frozen=True)
 class ChangeSmsNumber:
     sms_number: str
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Idempotent:
     idempotency_key: str | None = None
 
 

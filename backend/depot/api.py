@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from backend.depot.application import DepotService
-from backend.platform.api import Endpoint
+from backend.platform.api import Endpoint, Idempotent
 
 
 @dataclass(frozen=True)
@@ -20,11 +20,6 @@ class RegisterBot:
 @dataclass(frozen=True)
 class AssignShoppingList:
     bot_id: str
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Idempotent:
     idempotency_key: str | None = None
 
 

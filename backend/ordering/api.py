@@ -8,14 +8,9 @@ from typing import Any
 from starlette.requests import Request
 
 from backend.ordering.application import OrderingService
-from backend.platform.api import Endpoint
+from backend.platform.api import Endpoint, Idempotent
 from backend.platform.codec import MAX_TEXT
 from backend.platform.errors import BadRequest
-
-
-@dataclass(frozen=True)
-class Idempotent:
-    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,13 @@ from typing import Any
 from starlette.requests import Request
 
 from backend.payments.application import PaymentsService
-from backend.platform.api import Endpoint
+from backend.platform.api import Endpoint, Idempotent
 
 
 @dataclass(frozen=True)
 class AuthorizePayment:
     customer_id: str
     amount: Decimal
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Idempotent:
     idempotency_key: str | None = None
 
 

@@ -31,6 +31,13 @@ class Endpoint:
     status: int = 200
 
 
+@dataclass(frozen=True)
+class Idempotent:
+    """The body of a command that takes nothing but an optional idempotency key."""
+
+    idempotency_key: str | None = None
+
+
 def _route(module: str, endpoint: Endpoint) -> Route:
     async def serve(request: Request) -> Response:
         body: Any = await read_body(request, endpoint.body) if endpoint.body else None

@@ -219,21 +219,11 @@ class EventStore:
         )
 
     async def load(
-        self,
-        conn: psycopg.AsyncConnection[Any],
-        stream_type: str,
-        stream_id: str,
-        after_version: int = 0,
+        self, conn: psycopg.AsyncConnection[Any], stream_type: str, stream_id: str
     ) -> list[RecordedEvent]:
-        """The events of one stream after ``after_version``, in order, upcast."""
-        cur = await conn.execute(
-            f"SELECT {_COLUMNS} FROM {self._s}.events"
-            " WHERE stream_type = %s AND stream_id = %s AND stream_version > %s"
-            " ORDER BY stream_version",
-            (stream_type, stream_id, after_version),
-            prepare=True,
-        )
-        return [self._decode(row) for row in await cur.fetchall()]
+        """Every event of one stream, in order, upcast (no snapshot)."""
+        _, events = await self.load_from_snapshot(conn, stream_type, stream_id, None)
+        return events
 
     async def load_from_snapshot(
         self,

@@ -7,7 +7,7 @@ name that neither the cache nor the owning module knows stays blank rather than 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -41,41 +41,46 @@ class SearchService:
 
     # --- caches ---
 
-    async def _cached(self, uow: UnitOfWork, table: str, id: str) -> str | None:
+    async def _name(
+        self,
+        uow: UnitOfWork,
+        table: str,
+        id: str,
+        ask: tuple[str, str, str],
+        remember: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> str:
+        """The name of ``id`` from the cache ``table``; on a miss, from the module and path in
+        ``ask`` (module, path, key of the answer), then cached by ``remember``. Unknown: ""."""
         cur = await uow.execute(f"SELECT name FROM {table} WHERE id = %s", (id,))
-        row = await cur.fetchone()
-        return str(row[0]) if row else None
-
-    async def _ask(self, module: str, path: str, key: str) -> dict[str, Any] | None:
-        found = await self.ctx.services.get(module, path)
-        return found[key] if found is not None else None
+        if (row := await cur.fetchone()) is not None:
+            return str(row[0])
+        module, path, key = ask
+        answer = await self.ctx.services.get(module, path)
+        if answer is None:
+            return ""
+        await remember(answer[key])
+        return str(answer[key]["name"])
 
     async def customer_name(self, uow: UnitOfWork, customer_id: str) -> str:
-        if (name := await self._cached(uow, self.customers_cache, customer_id)) is not None:
-            return name
-        found = await self._ask("customers", f"/{quote(customer_id, safe='')}", "customer")
-        if found is None:
-            return ""
-        await self.cache_customer(uow, customer_id, found["name"])
-        return str(found["name"])
+        return await self._name(
+            uow, self.customers_cache, customer_id,
+            ("customers", f"/{quote(customer_id, safe='')}", "customer"),
+            lambda found: self.cache_customer(uow, customer_id, found["name"]),
+        )  # fmt: skip
 
     async def store_name(self, uow: UnitOfWork, store_id: str) -> str:
-        if (name := await self._cached(uow, self.stores_cache, store_id)) is not None:
-            return name
-        found = await self._ask("stores", f"/{quote(store_id, safe='')}", "store")
-        if found is None:
-            return ""
-        await self.cache_store(uow, store_id, found["name"])
-        return str(found["name"])
+        return await self._name(
+            uow, self.stores_cache, store_id,
+            ("stores", f"/{quote(store_id, safe='')}", "store"),
+            lambda found: self.cache_store(uow, store_id, found["name"]),
+        )  # fmt: skip
 
     async def product_name(self, uow: UnitOfWork, product_id: str) -> str:
-        if (name := await self._cached(uow, self.products_cache, product_id)) is not None:
-            return name
-        found = await self._ask("stores", f"/products/{quote(product_id, safe='')}", "product")
-        if found is None:
-            return ""
-        await self.cache_product(uow, product_id, found["store_id"], found["name"])
-        return str(found["name"])
+        return await self._name(
+            uow, self.products_cache, product_id,
+            ("stores", f"/products/{quote(product_id, safe='')}", "product"),
+            lambda found: self.cache_product(uow, product_id, found["store_id"], found["name"]),
+        )  # fmt: skip
 
     async def cache_customer(self, uow: UnitOfWork, customer_id: str, name: str) -> None:
         await uow.execute(

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from backend.platform.api import Endpoint
+from backend.platform.api import Endpoint, Idempotent
 from backend.platform.errors import BadRequest
 from backend.stores.application import StoresService
 
@@ -39,11 +39,6 @@ class CreateStore:
 @dataclass(frozen=True)
 class Rebrand:
     name: str
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Idempotent:
     idempotency_key: str | None = None
 
 

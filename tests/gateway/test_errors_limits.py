@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -279,15 +278,37 @@ async def test_a_document_too_large_is_refused_before_parsing(
 # --- a backend that is down, or comes back ---
 
 
-async def test_a_backend_that_is_not_there_is_unavailable_quickly(servers: Servers) -> None:
+async def test_a_backend_that_is_not_there_is_unavailable(servers: Servers) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     async with running_gateway(closed, servers.redis_url) as gateway:
-        started = time.monotonic()
         refused = await error(gateway, "{ stores { id } }")
-        elapsed = time.monotonic() - started
     assert refused["extensions"] == {"code": "BACKEND_UNAVAILABLE"}
     assert refused["message"] == "the backend is unavailable (cannot connect)"
-    assert elapsed < 2.0
+
+
+async def test_a_backend_that_never_answers_is_cut_off_by_the_timeout(servers: Servers) -> None:
+    """A backend that accepts connections and then hangs: the bounded timeout answers with
+    BACKEND_UNAVAILABLE instead of the request hanging with it."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # read nothing, answer nothing
+
+    silent = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    try:
+        async with running_gateway(
+            f"http://127.0.0.1:{port}", servers.redis_url, backend_timeout_seconds=0.5
+        ) as gateway:
+            refused = await error(gateway, "{ stores { id } }")
+    finally:
+        for writer in accepted:
+            writer.close()
+        silent.close()
+        await silent.wait_closed()
+    assert accepted, "the gateway reached the silent backend"
+    assert refused["extensions"] == {"code": "BACKEND_UNAVAILABLE"}
+    assert refused["message"] == "the backend is unavailable (timed out)"
 
 
 @contextlib.asynccontextmanager
@@ -321,9 +342,7 @@ async def test_the_gateway_recovers_when_the_backend_comes_back(servers: Servers
                 created = await data(gateway, query)
             store_id = created["createStore"]["store"]["id"]
 
-            started = time.monotonic()
             down = await error(gateway, "{ stores { id } }")
-            assert time.monotonic() - started < 2.0
             assert down["extensions"]["code"] == "BACKEND_UNAVAILABLE"
 
             async with serving(host().app(), port):
