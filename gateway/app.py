@@ -24,7 +24,7 @@ from strawberry.subscriptions import (
 )
 from strawberry.types import ExecutionResult
 
-from gateway import graphiql
+from gateway import graphiql, live
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
 from gateway.context import Context
@@ -55,6 +55,9 @@ def extensions(settings: GatewaySettings) -> list[Extension]:
 
 
 class MallBotsGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = live.TransportWSHandler
+    graphql_ws_handler_class = live.LegacyWSHandler
+
     def __init__(self, settings: GatewaySettings, state: dict[str, Any]) -> None:
         super().__init__(
             build_schema(extensions(settings)),

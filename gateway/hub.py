@@ -25,7 +25,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -63,6 +63,15 @@ class Update:
     key: str
     state: Mapping[str, Any]
     cursor: str
+    rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Payloads made from this update, by operation, shared by its subscribers
+    (:mod:`gateway.live`)."""
+
+    position: tuple[int, int] = field(init=False, compare=False, repr=False)
+    """The cursor, parsed once (subscribers compare it with theirs)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "position", parse_cursor(self.cursor))
 
 
 Predicate = Callable[[Update], bool]
@@ -177,7 +186,7 @@ class Subscriber:
         self.position = parse_cursor(after)
         async for update in self.hub.updates_after(self.projection, after):
             if self.matches(update):
-                self.position = parse_cursor(update.cursor)
+                self.position = update.position
                 yield update
 
     async def next(self) -> Update:
@@ -185,9 +194,8 @@ class Subscriber:
         while True:
             while self._buffer:
                 update = self._buffer.popleft()
-                position = parse_cursor(update.cursor)
-                if position > self.position:
-                    self.position = position
+                if update.position > self.position:
+                    self.position = update.position
                     return update
             if self.overflowed:
                 raise graphql_error(

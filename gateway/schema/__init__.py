@@ -13,6 +13,7 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
+from gateway import live
 from gateway.schema.baskets import BasketsMutation, BasketsQuery
 from gateway.schema.customers import CustomersMutation, CustomersQuery
 from gateway.schema.depot import DepotMutation, DepotQuery
@@ -63,9 +64,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     cache that are never reused: about 3 KB per event per subscription, kept for as long as the
     subscription lives (and full garbage collections of the growing heap stall every
     subscriber). Each event gets a cache of its own instead.
+
+    It also hands the subscription's executor to :mod:`gateway.live`, which executes the live
+    updates of WebSocket subscriptions with per-event copies of it.
     """
 
     def build_per_event_executor(self, payload: Any) -> Any:
+        live.remember_executor(self)
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
         return executor

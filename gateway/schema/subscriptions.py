@@ -28,6 +28,7 @@ from backend.baskets.messages import PROJECTION as BASKETS
 from backend.depot.messages import PROJECTION as SHOPPING_LISTS
 from backend.ordering.messages import PROJECTION as ORDERS
 from backend.stores.messages import PROJECTION as CATALOG
+from gateway import live
 from gateway.errors import graphql_error
 from gateway.hub import Predicate, SubscriptionHub, Update, parse_cursor
 from gateway.schema.baskets import Basket
@@ -125,6 +126,8 @@ async def follow(
 
     The subscriber is registered before the stream is read, so every update after the snapshot's
     cursor (or the last replayed one) reaches its buffer; the hub skips those already delivered.
+    On WebSocket transports the live updates are sent by :func:`gateway.live.deliver` (rendered
+    once per operation); otherwise (SSE) they are yielded to Strawberry one by one.
     """
     hub = _hub(info)
     if after is not None:
@@ -137,6 +140,10 @@ async def follow(
             async for update in subscriber.replay(after):
                 _forget_loaded(info)
                 yield convert(update)
+        sink = live.current_sink()
+        if sink is not None:
+            await live.deliver(sink, subscriber, convert, info.schema)
+            return
         async for update in subscriber:
             _forget_loaded(info)
             yield convert(update)
