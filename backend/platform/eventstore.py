@@ -90,20 +90,12 @@ appended AS (
                             schema_version, payload, metadata)
     SELECT %(stream_type)s, %(stream_id)s, e.version, e.id, e.type, e.schema_version,
            e.payload, %(metadata)s::jsonb
-    FROM unnest(%(versions)s::int[], %(ids)s::uuid[], %(types)s::text[],
-                %(schema_versions)s::int[], %(payloads)s::jsonb[])
-         AS e(version, id, type, schema_version, payload)
+    FROM json_to_recordset(%(events)s::json)
+         AS e(version int, id uuid, type text, schema_version int, payload jsonb)
     WHERE EXISTS (SELECT FROM stream)
     RETURNING 1
 ),
-published AS (
-    INSERT INTO {s}.outbox (message_id, topic, message)
-    SELECT m.id, m.topic, m.message
-    FROM unnest(%(message_ids)s::uuid[], %(topics)s::text[], %(messages)s::text[])
-         AS m(id, topic, message)
-    WHERE EXISTS (SELECT FROM stream)
-    RETURNING 1
-)
+published AS ({outbox} WHERE EXISTS (SELECT FROM stream) RETURNING 1)
 SELECT count(*) FROM appended
 """
 
@@ -119,20 +111,28 @@ _UPDATE_GUARD = """
       AND version = %(expected_version)s
     RETURNING 1"""
 
-_OUTBOX_ONLY = """
-INSERT INTO {s}.outbox (message_id, topic, message)
-SELECT m.id, m.topic, m.message
-FROM unnest(%(message_ids)s::uuid[], %(topics)s::text[], %(messages)s::text[])
-     AS m(id, topic, message)
-"""
+_OUTBOX = """
+    INSERT INTO {s}.outbox (message_id, topic, message)
+    SELECT m.id, m.topic, m.message
+    FROM json_to_recordset(%(outbox)s::json) AS m(id uuid, topic text, message text)"""
+
+# The rows travel as one JSON array per table rather than as one array parameter per column:
+# psycopg builds array literals in Python, escaping every quote of every JSON payload with a
+# regular expression (measured: a third of a basket command's database time in the client).
 
 
-def _outbox_params(messages: Sequence[Message]) -> dict[str, Any]:
-    return {
-        "message_ids": [m.id for m in messages],
-        "topics": [m.subject for m in messages],
-        "messages": [m.to_json() for m in messages],
-    }
+def _events_json(events: Sequence[NewEvent], expected_version: int) -> str:
+    return codec.dumps(
+        [
+            {"version": version, "id": e.id, "type": e.type, "schema_version": e.schema_version,
+             "payload": e.payload}
+            for version, e in enumerate(events, expected_version + 1)
+        ]
+    )  # fmt: skip
+
+
+def _outbox_json(messages: Sequence[Message]) -> str:
+    return codec.dumps([{"id": m.id, "topic": m.subject, "message": m.to_json()} for m in messages])
 
 
 class EventStore:
@@ -142,9 +142,11 @@ class EventStore:
         self.schema = check_schema_name(schema)
         self.upcasters = upcasters or Upcasters()
         ident = sql.Identifier(schema).as_string()
-        self._append_create = _APPEND.format(guard=_CREATE_GUARD.format(s=ident), s=ident)
-        self._append_update = _APPEND.format(guard=_UPDATE_GUARD.format(s=ident), s=ident)
-        self._outbox_only = _OUTBOX_ONLY.format(s=ident)
+        outbox = _OUTBOX.format(s=ident)
+        create, update = _CREATE_GUARD.format(s=ident), _UPDATE_GUARD.format(s=ident)
+        self._append_create = _APPEND.format(guard=create, s=ident, outbox=outbox)
+        self._append_update = _APPEND.format(guard=update, s=ident, outbox=outbox)
+        self._outbox_only = outbox
         self._s = ident
 
     def table(self, name: str) -> str:
@@ -178,12 +180,8 @@ class EventStore:
             "expected_version": expected_version,
             "new_version": new_version,
             "metadata": codec.dumps(metadata or {}),
-            "versions": list(range(expected_version + 1, new_version + 1)),
-            "ids": [e.id for e in events],
-            "types": [e.type for e in events],
-            "schema_versions": [e.schema_version for e in events],
-            "payloads": [codec.dumps(e.payload) for e in events],
-            **_outbox_params(outbox),
+            "events": _events_json(events, expected_version),
+            "outbox": _outbox_json(outbox),
         }
         query = self._append_create if expected_version == 0 else self._append_update
         cur = await conn.execute(query, params, prepare=True)
@@ -199,7 +197,7 @@ class EventStore:
     ) -> None:
         """Write outbox rows on their own (modules whose state is not event-sourced)."""
         if messages:
-            await conn.execute(self._outbox_only, _outbox_params(messages), prepare=True)
+            await conn.execute(self._outbox_only, {"outbox": _outbox_json(messages)}, prepare=True)
 
     def _decode(self, row: Sequence[Any]) -> RecordedEvent:
         event_type, stored_version, payload = row[6], row[7], row[8]

@@ -20,7 +20,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(codec.to_plain(content))
+        return codec.dump_bytes(content)
 
 
 async def read_body(request: Request, cls: type[T]) -> T:

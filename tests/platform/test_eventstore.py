@@ -18,6 +18,7 @@ from backend.platform.eventstore import (
     NewEvent,
     Upcasters,
 )
+from backend.platform.messages import Message
 from backend.platform.module import ModuleContext
 from backend.platform.unit_of_work import UnitOfWork
 from tests.support.counter import Counter, Incremented, increment, repository
@@ -217,3 +218,31 @@ async def test_a_consumer_transaction_cannot_order_a_stream_version_before_its_p
     async with context.pool.connection() as conn:
         feed = await context.store.read_feed(conn, FeedPosition())
     assert [(e.stream_id, e.version) for e in feed] == [("ordered", 1), ("ordered", 2)]
+
+
+AWKWARD = 'quotes " and \\" backslashes \\\\ braces {} commas , unicode é ✓ 🛒 and \n newlines'
+
+
+async def test_events_and_outbox_rows_keep_awkward_text_exactly(
+    pool: AsyncConnectionPool, store: EventStore
+) -> None:
+    payloads = [{"text": AWKWARD, "nested": {"list": [AWKWARD, 1, None]}}, {"empty": ""}]
+    message = Message(
+        id=str(uuid.uuid4()), name="test.Awkward", subject="test.topic",
+        occurred_at="2026-01-01T00:00:00+00:00", schema_version=1,
+        payload={"text": AWKWARD}, metadata={"note": AWKWARD},
+    )  # fmt: skip
+    async with pool.connection() as conn:
+        events = [NewEvent("test.Awkward", p) for p in payloads]
+        await store.append(conn, "test.Stream", "awkward", 0, events, outbox=[message])
+        loaded = await store.load(conn, "test.Stream", "awkward")
+        cur = await conn.execute(
+            f"SELECT message_id::text, topic, message FROM {store.table('outbox')}"
+        )
+        rows = await cur.fetchall()
+    assert [(e.version, e.id, e.payload) for e in loaded] == [
+        (1, events[0].id, payloads[0]),
+        (2, events[1].id, payloads[1]),
+    ]
+    assert rows == [(message.id, "test.topic", message.to_json())]
+    assert Message.from_json(rows[0][2]) == message

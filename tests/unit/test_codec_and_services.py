@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,6 +40,31 @@ baskets = st.builds(Basket, st.text(max_size=50), st.lists(lines, max_size=5),
 def test_codec_round_trips_exactly(basket: Basket) -> None:
     text = codec.dumps(codec.to_plain(basket))
     assert codec.from_plain(Basket, codec.loads(text)) == basket
+
+
+def test_to_plain_gives_json_values_of_every_supported_type() -> None:
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+    ident = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    value = {
+        "basket": Basket("b", [Line("s", 2, Decimal("1.50"))]),
+        "at": at,
+        "naive": dt.datetime(2026, 1, 2, 3, 4, 5),
+        "id": ident,
+        "pair": (1, "two"),
+        3: None,
+    }
+    assert codec.to_plain(value) == {
+        "basket": {
+            "id": "b",
+            "lines": [{"sku": "s", "quantity": 2, "price": "1.50"}],
+            "note": None,
+        },
+        "at": at.isoformat(),
+        "naive": "2026-01-02T03:04:05",
+        "id": str(ident),
+        "pair": [1, "two"],
+        "3": None,
+    }
 
 
 @pytest.mark.parametrize(
