@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, TypeVar, cast
@@ -60,86 +61,148 @@ def to_plain(value: object) -> Any:
     return orjson.loads(dump_bytes(value))
 
 
-@cache
-def _hints(cls: Any) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+Converter = Callable[[Any, str], Any]
+"""Checks and converts one JSON value to a type hint's type; ``where`` names it in errors."""
 
 
 def from_plain(cls: type[T], data: Any, *, path: str = "") -> T:
     """Build ``cls`` (a dataclass) from JSON data, checking every field's type."""
-    if not isinstance(data, dict):
-        raise DecodeError(f"{path or cls.__name__}: expected an object")
-    hints = _hints(cast(Any, cls))
-    kwargs: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        where = f"{path}.{field.name}" if path else field.name
-        if field.name in data:
-            kwargs[field.name] = _convert(hints[field.name], data[field.name], where)
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise DecodeError(f"{where}: missing")
-    return cls(**kwargs)
+    return cast(T, _decoder(cast(Any, cls))(data, path))
 
 
-def _convert(hint: Any, value: Any, where: str) -> Any:
+@cache
+def _decoder(cls: Any) -> Converter:
+    """The decoder of one dataclass, built once from its type hints: every aggregate load and
+    request body decodes with it, so nothing is looked up per value."""
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (
+            field.name,
+            _converter(hints[field.name]),
+            field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING,
+        )
+        for field in dataclasses.fields(cls)
+    ]
+
+    def decode(data: Any, path: str) -> Any:
+        if not isinstance(data, dict):
+            raise DecodeError(f"{path or cls.__name__}: expected an object")
+        kwargs: dict[str, Any] = {}
+        for name, convert, required in fields:
+            if name in data:
+                kwargs[name] = convert(data[name], f"{path}.{name}" if path else name)
+            elif required:
+                raise DecodeError(f"{path}.{name}: missing" if path else f"{name}: missing")
+        return cls(**kwargs)
+
+    return decode
+
+
+def _identity(value: Any, where: str) -> Any:
+    return value
+
+
+def _converter(hint: Any) -> Converter:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(hint)
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _convert(inner[0], value, where)
+        inner = _converter(next(a for a in args if a is not type(None)))
+        if type(None) not in args:
+            return inner
+        return lambda value, where: None if value is None else inner(value, where)
     if hint is Any:
-        return value
+        return _identity
     if origin in (list, tuple):
-        if not isinstance(value, list):
-            raise DecodeError(f"{where}: expected a list")
-        (item,) = typing.get_args(hint)[:1] or (Any,)
-        items = [_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
-        return items if origin is list else tuple(items)
+        (item_hint,) = typing.get_args(hint)[:1] or (Any,)
+        item = _converter(item_hint)
+        make = list if origin is list else tuple
+
+        def sequence(value: Any, where: str) -> Any:
+            if not isinstance(value, list):
+                raise DecodeError(f"{where}: expected a list")
+            return make(item(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+        return sequence
     if origin is dict or hint is dict:
-        if not isinstance(value, dict):
-            raise DecodeError(f"{where}: expected an object")
-        return value
+        return _mapping
     if dataclasses.is_dataclass(hint):
-        return from_plain(hint, value, path=where)  # type: ignore[arg-type]
-    if hint is Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise DecodeError(f"{where}: expected a decimal string")
+        return lambda value, where: _decoder(cast(Any, hint))(value, where)  # lazily: may recurse
+    if isinstance(hint, type) and issubclass(hint, str) and hint is not str:  # str enums
+        return _enum_of(hint)
+    return _SCALARS.get(hint, _identity)
+
+
+def _mapping(value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise DecodeError(f"{where}: expected an object")
+    return value
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise DecodeError(f"{where}: expected a decimal string")
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise DecodeError(f"{where}: not a decimal number") from None
+
+
+def _uuid(value: Any, where: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise DecodeError(f"{where}: not a UUID") from None
+
+
+def _datetime(value: Any, where: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise DecodeError(f"{where}: not an ISO datetime") from None
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise DecodeError(f"{where}: expected true or false")
+    return value
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DecodeError(f"{where}: expected a whole number")
+    return value
+
+
+def _float(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DecodeError(f"{where}: expected a number")
+    return float(value)
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise DecodeError(f"{where}: expected a string")
+    if len(value) > MAX_TEXT:
+        raise DecodeError(f"{where}: longer than {MAX_TEXT} characters")
+    return value
+
+
+_SCALARS: dict[Any, Converter] = {
+    Decimal: _decimal,
+    UUID: _uuid,
+    dt.datetime: _datetime,
+    bool: _bool,
+    int: _int,
+    float: _float,
+    str: _str,
+}
+
+
+def _enum_of(enum: type[str]) -> Converter:
+    def convert(value: Any, where: str) -> Any:
         try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise DecodeError(f"{where}: not a decimal number") from None
-    if hint is UUID:
-        try:
-            return UUID(str(value))
-        except ValueError:
-            raise DecodeError(f"{where}: not a UUID") from None
-    if hint is dt.datetime:
-        try:
-            return dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            raise DecodeError(f"{where}: not an ISO datetime") from None
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise DecodeError(f"{where}: expected true or false")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise DecodeError(f"{where}: expected a whole number")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise DecodeError(f"{where}: expected a number")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise DecodeError(f"{where}: expected a string")
-        if len(value) > MAX_TEXT:
-            raise DecodeError(f"{where}: longer than {MAX_TEXT} characters")
-        return value
-    if isinstance(hint, type) and issubclass(hint, str):  # str enums
-        try:
-            return hint(value)
+            return enum(value)
         except ValueError:
             raise DecodeError(f"{where}: unknown value {value!r}") from None
-    return value
+
+    return convert
