@@ -30,28 +30,23 @@ from gateway.config import GatewaySettings
 from gateway.context import Context
 from gateway.errors import with_default_codes
 from gateway.hub import SubscriptionHub
-from gateway.limits import (
-    Extension,
-    complexity_limiter,
-    depth_limiter,
-    document_size_limiter,
-    introspection_disabled,
-)
+from gateway.limits import Extension, operation_limits
 from gateway.schema import build_schema
 
 
 def extensions(settings: GatewaySettings) -> list[Extension]:
     """The limits of every operation, as configured."""
-    chosen = [
+    return [
         lambda: ParserCache(maxsize=512),
-        document_size_limiter(settings.max_document_bytes),
-        depth_limiter(settings.max_depth),
-        complexity_limiter(settings.max_complexity, settings.list_cost),
+        operation_limits(
+            max_bytes=settings.max_document_bytes,
+            max_depth=settings.max_depth,
+            max_complexity=settings.max_complexity,
+            list_cost=settings.list_cost,
+            introspection=settings.introspection,
+        ),
+        lambda: ValidationCache(maxsize=512),
     ]
-    if not settings.introspection:
-        chosen.append(introspection_disabled())
-    chosen.append(lambda: ValidationCache(maxsize=512))
-    return chosen
 
 
 class MallBotsGraphQL(GraphQL[Context, None]):
