@@ -63,49 +63,52 @@ NOTES = """## Notes
   while it opens the subscribers from 100 to 1,000 (first payload received, then idle) per
   subscriber opened. The anchor is a bare XADD → blocked XREAD on the same Redis.
 
-## What limits the cases that miss their targets (profiles taken with py-spy)
+## What the profiles found, and what was fixed (py-spy, cProfile)
 
-- **Append vs the `eventsourcing` library (targets 2× with 1 writer, 5× with 8).** Ours is one
-  round trip per command and beats raw INSERTs of the same rows in every run (the ≥ 0.6× raw
-  target holds with margin). With 1 writer, a py-spy profile of the benchmark client shows it
-  idle 77% of the time: of about 415 µs per command, about 95 µs are the client's Python
-  (building parameters, psycopg's adaptation) and the rest is PostgreSQL executing the statement
-  (stream guard, events with their three indexes, outbox row) and flushing the WAL
-  (`pg_test_fsync`: about 100 µs per `fdatasync` here) over loopback. The library's commit costs
-  PostgreSQL little more than ours, so a 2× margin over it would need commits cheaper than the
-  server's floor. With 8 writers, group commit shares the flushes, and the client (Python),
-  PostgreSQL and the benchmark share 2 cores; the library's table lock keeps it near its
-  1-writer rate, hence 3–3.6× across runs. The targets were set from measurements on a machine
-  whose raw INSERT rate was about 2.5× this one's. Durability is not traded for speed: `fsync`
-  and `synchronous_commit` stay on.
+- **Append vs the `eventsourcing` library (targets 2× with 1 writer, 5× with 8).** The rows of a
+  command went to PostgreSQL as one array parameter per column. psycopg builds array literals in
+  Python, escaping every quote of every JSON payload with a regular expression. They now go as one
+  JSON array per table (`json_to_recordset`). With 1 writer that took the ratio from 1.7–2.0× to
+  about 2.1×, and with 8 writers from 3.0–4.3× to about 6×. With 1 writer the margin stays small:
+  a py-spy profile shows the client idle most of the time, waiting for PostgreSQL's per-commit
+  work and the WAL flush (about 100 µs per `fdatasync` here), which the library's commits pay too.
+  Durability is not traded for speed: `fsync` and `synchronous_commit` stay on.
 - **Mutation throughput (target ≥ 50% of the no-op mutation at 64 clients).** The no-op anchor
-  spends one process's CPU (Strawberry + uvicorn) per request; `addBasketItem` also spends the
-  backend's (command, event-store append, outbox, relay, projection update) and PostgreSQL's, on
-  the same 2 cores shared with the client. Fixed after profiling: httpx's pool (a third of the
-  gateway's CPU at 64 connections; now aiohttp), validation on every request (now cached),
-  camelCase conversion of argument names on every request (now cached), a read-back GET after
-  each basket command (now the command returns the basket), two round trips to load an aggregate
-  (now one), a separate query per cache lookup (now one), snapshots every 50 events (now 10).
-  From 0.07× to 0.35–0.45× of the anchor across runs on this (noisy, shared) machine. What
-  remains is spread over Strawberry's execution of the mutation (~40% of the gateway's CPU), the
-  ASGI send path, and the backend's unit of work.
+  spends one process's CPU (Strawberry + uvicorn) per request. `addBasketItem` also spends the
+  backend's CPU (command, event-store append, outbox, relay, projection update) and PostgreSQL's,
+  on the same 2 cores, which the client shares. Fixed, each after a profile:
+  - httpx's pool: a third of the gateway's CPU at 64 connections (now aiohttp);
+  - validation on every request (now cached);
+  - camelCase conversion of argument names on every request (now cached);
+  - a read-back GET after each basket command (now the command returns the basket);
+  - two round trips to load an aggregate (now one);
+  - a separate query per cache lookup (now one);
+  - snapshots every 50 events (now 10).
+  These took the ratio from 0.07× to 0.35–0.45×. A cProfile of the backend then showed the
+  rest:
+  - `codec.to_plain` walking each basket in Python, about 140 µs a time, three times per
+    command (now an orjson round trip);
+  - the array parameters above;
+  - the type-checked decoding of snapshots and events looking up type hints per value (now one
+    decoder per class).
+  With those fixed, and the gateway's four limit extensions merged into one, the backend's CPU per
+  mutation fell from about 1.5 ms to about 0.8 ms. What remains:
+  - Strawberry's execution of the result (each of the basket's fields);
+  - the HTTP round trip from the gateway to the backend;
+  - the unit of work and PostgreSQL's commit.
 - **Change → 1,000 subscribers (target p99 < 50 ms).** The first profile found a memory leak in
-  graphql-core 3.3.2: each subscription event's executor shared the subscription's field cache,
-  which grew by about 3 KB per event and made full garbage collections stall every subscriber
-  (p99 1,026 ms). Fixed in `gateway/schema/__init__.py` (`ExecutionContext`): p99 went to
-  110–320 ms across runs (with 1,000 subscribers the p99 is about the time one update takes to
-  reach all of them, so it follows the slowest fan-outs and any pause). What remains is in the
-  gateway, not the benchmark's client: timing the gateway itself (from the hub's dispatch of an
-  update to its last WebSocket send) gives a median fan-out of 109 ms for 1,000 subscribers,
-  about 110 µs of wall time per subscriber while it shares the 2 cores with the client, spent
-  per connection: waking each subscriber's task, Strawberry's per-message handling of the
-  graphql-transport-ws operation, and one WebSocket send each. Executing the selection once per
-  update and sharing the result between subscribers with the same document (tried: one payload
-  object per update, results memoised per payload, operation and variables) did not move p50 (64
-  ms against 66 ms), so GraphQL execution is not the limit. What would be: writing one
-  pre-encoded frame to every connection from the hub, without a task and a Strawberry operation
-  per subscriber, or more gateway processes behind the load balancer (the target is for one
-  process on 2 cores, shared here with the 1,000 clients).
+  graphql-core 3.3.2. Each subscription event's executor shared the subscription's field cache,
+  which grew by about 3 KB per event, and full garbage collections stalled every subscriber (p99
+  1,026 ms). It is fixed in `gateway/schema/__init__.py` (`ExecutionContext`); p99 fell to
+  110–320 ms. The rest was per-subscriber work in the gateway, about 110 µs per subscriber per
+  update:
+  - graphql-core executing the same selection over the same value for every subscriber;
+  - Strawberry's per-message handling of each operation (results, extension hooks, encoding);
+  - Starlette's send path.
+  Now live updates on WebSockets are executed once per distinct operation and encoded once.
+  Each subscriber's task writes the shared payload in a frame with its own operation id,
+  straight to its socket (`gateway/live.py`, ADR 0016). p99 fell to about 25 ms. What remains
+  per subscriber is waking its task and one WebSocket send.
 """
 
 
