@@ -69,10 +69,10 @@ NOTES = """## Notes
   command went to PostgreSQL as one array parameter per column. psycopg builds array literals in
   Python, escaping every quote of every JSON payload with a regular expression. They now go as one
   JSON array per table (`json_to_recordset`). With 1 writer that took the ratio from 1.7–2.0× to
-  about 2.1×, and with 8 writers from 3.0–4.3× to about 6×. With 1 writer the margin stays small:
-  a py-spy profile shows the client idle most of the time, waiting for PostgreSQL's per-commit
-  work and the WAL flush (about 100 µs per `fdatasync` here), which the library's commits pay too.
-  Durability is not traded for speed: `fsync` and `synchronous_commit` stay on.
+  2.1–2.5× across runs, and with 8 writers from 3.0–4.3× to about 6×. With 1 writer the margin
+  stays small: a py-spy profile shows the client idle most of the time, waiting for PostgreSQL's
+  per-commit work and the WAL flush (about 100 µs per `fdatasync` here), which the library's
+  commits pay too. Durability is not traded for speed: `fsync` and `synchronous_commit` stay on.
 - **Mutation throughput (target ≥ 50% of the no-op mutation at 64 clients).** The no-op anchor
   spends one process's CPU (Strawberry + uvicorn) per request. `addBasketItem` also spends the
   backend's CPU (command, event-store append, outbox, relay, projection update) and PostgreSQL's,
