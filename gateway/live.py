@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 from graphql import ExecutionResult, Executor, execute_subscription_event
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -65,10 +65,20 @@ class LiveSink:
         head = orjson.dumps({"id": self.operation_id, "type": self.message_type}).decode()
         self._head = head[:-1] + ',"payload":'
 
-    async def send(self, payload: str) -> None:
-        """Write one frame; a closed connection raises :class:`WebSocketDisconnect`."""
-        await self.websocket.send_text(self._head + payload + "}")
+    async def send(self, payload: str) -> bool:
+        """Write one frame; False once either side has closed the connection."""
+        socket = self.websocket
+        if (socket.client_state, socket.application_state) != _OPEN:
+            return False
+        try:
+            await socket.send_text(self._head + payload + "}")
+        except WebSocketDisconnect:
+            return False
+        return True
 
+
+_OPEN = (WebSocketState.CONNECTED, WebSocketState.CONNECTED)
+"""A connection's (client, application) states while both sides keep it open."""
 
 _SINK: ContextVar[LiveSink | None] = ContextVar("mallbots_live_sink", default=None)
 
@@ -109,9 +119,7 @@ async def deliver(
         if memo is None:
             memo = update.rendered[sink.key] = _render(executor, convert(update), schema)
         payload = memo if isinstance(memo, str) else await asyncio.shield(memo)
-        try:
-            await sink.send(payload)
-        except WebSocketDisconnect:
+        if not await sink.send(payload):
             await asyncio.Event().wait()
 
 

@@ -8,11 +8,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from backend.modules import select_modules
 from gateway.backend import BackendClient
-from gateway.live import operation_key
+from gateway.live import LiveSink, operation_key
 from tests.conftest import Servers
 from tests.gateway.test_subscriptions import (
     GRAPHQL_TRANSPORT_WS,
@@ -137,3 +139,28 @@ def test_an_operation_key_ignores_the_order_of_variables() -> None:
     assert operation_key("q", None, {"a": 1, "b": 2}) == operation_key("q", None, {"b": 2, "a": 1})
     assert operation_key("q", None, {"a": 1}) != operation_key("q", "Named", {"a": 1})
     assert operation_key("q", None, {"a": 1}) != operation_key("q", None, {"a": 2})
+
+
+async def test_a_live_frame_carries_its_operation_id_and_stops_once_the_client_leaves() -> None:
+    incoming: list[dict[str, Any]] = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.disconnect", "code": 1001},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    socket = WebSocket({"type": "websocket", "path": "/graphql", "headers": []}, receive, send)
+    await socket.accept()
+    sink = LiveSink(socket, 'op "1"', "next", "key")
+    assert await sink.send('{"data":{"n":1}}')
+    frame = orjson.loads(sent[-1]["text"])
+    assert frame == {"id": 'op "1"', "type": "next", "payload": {"data": {"n": 1}}}
+    with pytest.raises(WebSocketDisconnect):
+        await socket.receive_text()  # the client leaves
+    assert not await sink.send('{"data":{"n":2}}')
+    assert len(sent) == 2  # the accept and the first frame only
