@@ -92,7 +92,7 @@ def remember_executor(executor: Executor[Any]) -> None:
     executed with per-event copies of the same executor (its schema, document, variables and
     middleware)."""
     sink = _SINK.get()
-    if sink is not None:
+    if sink is not None and sink.executor is None:
         sink.executor = executor
 
 
