@@ -35,7 +35,11 @@ chromium: $(CHROMIUM)
 run: $(STAMP) $(GRAPHIQL)
 	$(BIN)/mallbots dev
 
-test: $(STAMP) $(GRAPHIQL) $(CHROMIUM)
+# Each mk/*.mk fragment adds what its part of the suite needs to TEST_DEPS (validators, tools).
+TEST_DEPS :=
+include $(wildcard mk/*.mk)
+
+test: $(STAMP) $(GRAPHIQL) $(CHROMIUM) $(TEST_DEPS)
 	$(BIN)/pytest
 
 bench: $(STAMP)
