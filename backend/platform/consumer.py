@@ -3,9 +3,16 @@
 Each delivery runs in one unit of work: insert the message id into the module's inbox (a duplicate
 is acknowledged and skipped), run the handler, commit, then ``XACK``. A failed delivery stays
 pending and the consumer goes on with the messages behind it. Pending entries are retried with
-exponential back-off (``XPENDING`` + ``XCLAIM``); entries left by a dead consumer are taken over
-with ``XAUTOCLAIM`` once idle for ``claim_idle_seconds``. After ``max_deliveries`` attempts, or at
-once for a malformed message, the entry goes to ``<topic>.dlq`` with its last error.
+capped exponential back-off and jitter (``XPENDING`` + ``XCLAIM``); entries left by a dead
+consumer are taken over with ``XAUTOCLAIM`` once idle for ``claim_idle_seconds``.
+
+Failures are classified (``failures.is_transient``). A transient one (PostgreSQL, Redis or another
+module unavailable, a pool timeout, a lost race) is retried for as long as it lasts and never
+counts towards the dead-letter queue; a warning is logged once it has lasted
+``transient_warn_seconds``. A permanent one counts: after ``max_deliveries`` of them the entry goes
+to ``<topic>.dlq`` with its last error, and a malformed message goes there at once. A message name
+the topic's producer does not define is acknowledged and ignored (tolerant reader: a producer may
+be deployed before its consumers).
 """
 
 from __future__ import annotations
@@ -13,18 +20,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import os
 import socket
+import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 import redis.asyncio as aioredis
 
 from backend.platform import faults
+from backend.platform.failures import is_transient
 from backend.platform.messages import ENVELOPE_FIELD, MalformedMessage, Message
 from backend.platform.unit_of_work import UnitOfWork
 
@@ -40,8 +52,8 @@ DLQ_SUFFIX = ".dlq"
 class Subscription:
     """A topic this module consumes: the names it may carry, and the ones this module handles.
 
-    ``known`` comes from the producer's contract: a name outside it is malformed (dead-lettered);
-    a known name without a handler is acknowledged and ignored, explicitly.
+    ``known`` comes from the producer's contract, for documentation and counting: a name outside
+    it is acknowledged and ignored (counted as unknown), like a known name without a handler.
     """
 
     topic: str
@@ -53,10 +65,38 @@ class Subscription:
 class DeliverySettings:
     max_deliveries: int = 5
     retry_base_seconds: float = 0.2
-    retry_max_seconds: float = 30.0
+    retry_max_seconds: float = 10.0
     claim_idle_seconds: float = 30.0
+    transient_warn_seconds: float = 30.0
     block_ms: int = 1000
     batch: int = 100
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """What the consumer remembers of an entry's failed deliveries (``mallbots:errors:<group>``).
+
+    ``failures`` counts the permanent ones only; ``transient_since`` is when the current run of
+    transient failures began (0 when the last failure was permanent).
+    """
+
+    error: str
+    failures: int
+    transient_since: float = 0.0
+
+    def to_json(self) -> str:
+        return orjson.dumps(self.__dict__).decode()
+
+    @classmethod
+    def from_json(cls, raw: bytes | str | None) -> FailureRecord | None:
+        if raw is None:
+            return None
+        try:
+            data = orjson.loads(raw)
+            return cls(str(data["error"]), int(data["failures"]), float(data["transient_since"]))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            # A record in the old format (the error text alone) counts as one failure.
+            return cls(raw.decode() if isinstance(raw, bytes) else raw, 1)
 
 
 def cancelling() -> bool:
@@ -73,6 +113,13 @@ def consumer_name() -> str:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _jitter(entry_id: str, deliveries: int) -> float:
+    """A factor in [0.5, 1): the same for one entry and attempt, different across entries, so
+    that entries failed by one outage are not all retried in the same instant."""
+    digest = hashlib.blake2b(f"{entry_id}:{deliveries}".encode(), digest_size=2).digest()
+    return 0.5 + int.from_bytes(digest, "big") / 2**17
 
 
 class StreamConsumer:
@@ -92,6 +139,9 @@ class StreamConsumer:
         self.settings = settings or DeliverySettings()
         self.name = name or consumer_name()
         self.errors_key = f"mallbots:errors:{group}"
+        self.counts: Counter[str] = Counter()
+        """Delivery outcomes of this process: handled, ignored, unknown, transient, failed,
+        dead_lettered."""
 
     async def ensure_groups(self) -> None:
         """Create this module's group on each topic, reading from the start of the stream."""
@@ -136,9 +186,10 @@ class StreamConsumer:
                 await self.deliver(topic, _text(entry_id), fields)
         return read
 
-    def backoff(self, deliveries: int) -> float:
-        delay = self.settings.retry_base_seconds * 2 ** max(deliveries - 1, 0)
-        return float(min(delay, self.settings.retry_max_seconds))
+    def backoff(self, deliveries: int, entry_id: str = "") -> float:
+        """How long an entry delivered ``deliveries`` times waits before the next delivery."""
+        delay = self.settings.retry_base_seconds * 2 ** min(max(deliveries - 1, 0), 30)
+        return float(min(delay, self.settings.retry_max_seconds)) * _jitter(entry_id, deliveries)
 
     async def retry_pending(self) -> None:
         """Retry this consumer's failed entries when due, take over dead consumers' entries."""
@@ -151,14 +202,24 @@ class StreamConsumer:
                 max="+",
                 count=self.settings.batch,
                 consumername=self.name,
-                idle=int(self.settings.retry_base_seconds * 1000),
+                idle=int(self.settings.retry_base_seconds * 500),
             )
             for entry in pending:
+                entry_id = _text(entry["message_id"])
                 deliveries = int(entry["times_delivered"])
                 idle = int(entry["time_since_delivered"]) / 1000
-                if idle < self.backoff(deliveries):
+                if idle < self.backoff(deliveries, entry_id):
                     continue
-                await self._retry(topic, _text(entry["message_id"]), deliveries)
+                await self._retry(topic, entry_id, deliveries)
+
+    async def _failures(self, topic: str, entry_id: str, deliveries: int) -> FailureRecord:
+        """The entry's record; without one (its consumer died or hung before recording), each
+        delivery so far counts as a permanent failure, as it may be what kills the consumer."""
+        raw = await self.redis.hget(self.errors_key, f"{topic}|{entry_id}")
+        record = FailureRecord.from_json(raw)
+        if record is None:
+            return FailureRecord("no error recorded (the consumer died or hung)", deliveries)
+        return record
 
     async def _reclaim_stale(self, topic: str) -> None:
         """Take over entries idle past ``claim_idle_seconds``, whoever holds them."""
@@ -176,37 +237,36 @@ class StreamConsumer:
                 topic, self.group, min=entry_id, max=entry_id, count=1
             )
             attempts_before = int(info[0]["times_delivered"]) - 1 if info else 0
+            record = await self._failures(topic, entry_id, attempts_before)
             log.info("consumer %s took over %s %s", self.group, topic, entry_id)
-            if attempts_before >= self.settings.max_deliveries:
-                await self._dead_letter_failed(topic, entry_id, fields, attempts_before)
+            if record.failures >= self.settings.max_deliveries:
+                await self.dead_letter(topic, entry_id, fields, record.error, record.failures)
             else:
                 await self.deliver(topic, entry_id, fields)
 
-    async def _retry(self, topic: str, entry_id: str, attempts: int) -> None:
+    async def _retry(self, topic: str, entry_id: str, deliveries: int) -> None:
         """Deliver again one of this consumer's failed entries, or dead-letter it."""
-        if attempts >= self.settings.max_deliveries:
+        record = await self._failures(topic, entry_id, deliveries)
+        if record.failures >= self.settings.max_deliveries:
             entries = await self.redis.xrange(topic, entry_id, entry_id, count=1)
             if entries:
-                await self._dead_letter_failed(topic, entry_id, entries[0][1], attempts)
+                await self.dead_letter(
+                    topic, entry_id, entries[0][1], record.error, record.failures
+                )
             else:
                 await self.redis.xack(topic, self.group, entry_id)
+                await self.redis.hdel(self.errors_key, f"{topic}|{entry_id}")
             return
         claimed = await self.redis.xclaim(  # counts as a delivery (no JUSTID)
             topic, self.group, self.name,
-            min_idle_time=int(self.backoff(attempts) * 1000), message_ids=[entry_id],
+            min_idle_time=int(self.backoff(deliveries, entry_id) * 1000), message_ids=[entry_id],
         )  # fmt: skip
         for raw_id, fields in claimed or []:
             if fields is None:
                 await self.redis.xack(topic, self.group, entry_id)
+                await self.redis.hdel(self.errors_key, f"{topic}|{entry_id}")
             else:
                 await self.deliver(topic, _text(raw_id), fields)
-
-    async def _dead_letter_failed(
-        self, topic: str, entry_id: str, fields: Mapping[Any, Any], attempts: int
-    ) -> None:
-        error = await self.redis.hget(self.errors_key, f"{topic}|{entry_id}")
-        reason = _text(error) if error else "no error recorded (the consumer died or hung)"
-        await self.dead_letter(topic, entry_id, fields, reason, attempts)
 
     async def deliver(self, topic: str, entry_id: str, fields: Mapping[Any, Any]) -> None:
         subscription = self.subscriptions[topic]
@@ -215,22 +275,51 @@ class StreamConsumer:
             if raw is None:
                 raise MalformedMessage(f"stream entry has no {ENVELOPE_FIELD!r} field")
             message = Message.from_json(raw)
-            if message.name not in subscription.known:
-                raise MalformedMessage(f"unknown message name {message.name!r} on {topic}")
-            await self._handle(subscription, message)
+            if message.name in subscription.known:
+                await self._handle(subscription, message)
+            else:  # tolerant reader: nothing to do, nothing to remember in the inbox
+                self.counts["unknown"] += 1
+                log.debug(
+                    "consumer %s: unknown message name %r on %s ignored",
+                    self.group,
+                    message.name,
+                    topic,
+                )
         except MalformedMessage as exc:
             await self.dead_letter(topic, entry_id, fields, str(exc), None)
             return
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("consumer %s: %s %s failed: %r", self.group, topic, entry_id, exc)
-            await self.redis.hset(
-                self.errors_key, f"{topic}|{entry_id}", f"{type(exc).__name__}: {exc}"
-            )
+            await self._record_failure(topic, entry_id, exc)
             return
         await self.redis.xack(topic, self.group, entry_id)
         await self.redis.hdel(self.errors_key, f"{topic}|{entry_id}")
+
+    async def _record_failure(self, topic: str, entry_id: str, exc: Exception) -> None:
+        key = f"{topic}|{entry_id}"
+        previous = FailureRecord.from_json(await self.redis.hget(self.errors_key, key))
+        error = f"{type(exc).__name__}: {exc}"
+        failures = previous.failures if previous else 0
+        if is_transient(exc):
+            self.counts["transient"] += 1
+            now = time.time()
+            since = previous.transient_since if previous and previous.transient_since else now
+            lasted = now - since
+            if lasted >= self.settings.transient_warn_seconds:
+                log.warning(
+                    "consumer %s: %s %s has failed transiently for %.0f s, still retrying: %s",
+                    self.group, topic, entry_id, lasted, error,
+                )  # fmt: skip
+            else:
+                log.info("consumer %s: %s %s failed transiently: %s", self.group, topic, entry_id,
+                         error)  # fmt: skip
+            record = FailureRecord(error, failures, since)
+        else:
+            self.counts["failed"] += 1
+            log.warning("consumer %s: %s %s failed: %r", self.group, topic, entry_id, exc)
+            record = FailureRecord(error, failures + 1)
+        await self.redis.hset(self.errors_key, key, record.to_json())
 
     async def _handle(self, subscription: Subscription, message: Message) -> None:
         try:
@@ -245,9 +334,12 @@ class StreamConsumer:
                     return
                 uow.mark_handled(message, subscription.topic)
                 handler = subscription.handlers.get(message.name)
-                if handler is not None:
-                    await handler(uow, message)
-                    await faults.point("consumer.after_handler")
+                if handler is None:
+                    self.counts["ignored"] += 1
+                    return
+                await handler(uow, message)
+                await faults.point("consumer.after_handler")
+                self.counts["handled"] += 1
         except psycopg.errors.UniqueViolation as exc:
             if exc.diag.table_name != "inbox":
                 raise
@@ -263,6 +355,7 @@ class StreamConsumer:
     ) -> None:
         raw = fields.get(ENVELOPE_FIELD.encode(), fields.get(ENVELOPE_FIELD)) or repr(dict(fields))
         log.error("consumer %s: %s %s dead-lettered: %s", self.group, topic, entry_id, error)
+        self.counts["dead_lettered"] += 1
         await self.redis.xadd(
             topic + DLQ_SUFFIX,
             {
