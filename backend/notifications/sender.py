@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from backend.platform.masking import mask_phone, mask_text
+
 log = logging.getLogger(__name__)
 
 
@@ -14,7 +16,8 @@ class SmsSender(Protocol):
 
 
 class LoggingSmsSender:
-    """The default sender: writes each SMS to the log instead of a real gateway."""
+    """The default sender: logs each SMS instead of sending it, masked (the number and the text
+    are personal data; the notifications log in the database keeps them)."""
 
     async def send(self, sms_number: str, text: str) -> None:
-        log.info("SMS to %s: %s", sms_number, text)
+        log.info("SMS to %s: %s", mask_phone(sms_number), mask_text(text))

@@ -1,8 +1,9 @@
 """JSON encoding of dataclasses (events, messages, snapshots) with exact types.
 
 Money is ``Decimal`` and travels as a string; UUIDs and datetimes as strings. Decoding follows the
-dataclass's type hints, so a payload with a missing field or a wrong type is refused with an error
-that names the field.
+dataclass's type hints, so a payload with a missing field, a wrong type or a value beyond the
+field's limits (``Annotated[str, MaxLen(200)]`` and the other markers of
+:mod:`backend.platform.validation`) is refused with an error that names the field.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from uuid import UUID
 
 import orjson
 
+from backend.platform import validation
+from backend.platform.validation import MAX_TEXT
+
+__all__ = ["MAX_TEXT", "DecodeError", "dump_bytes", "dumps", "from_plain", "loads", "to_plain"]
+
 T = TypeVar("T")
-
-
-MAX_TEXT = 1000
-"""The longest string a field may hold; longer input is refused (names, ids, descriptions)."""
 
 
 class DecodeError(ValueError):
@@ -74,7 +76,7 @@ def from_plain(cls: type[T], data: Any, *, path: str = "") -> T:
 def _decoder(cls: Any) -> Converter:
     """The decoder of one dataclass, built once from its type hints: every aggregate load and
     request body decodes with it, so nothing is looked up per value."""
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     fields = [
         (
             field.name,
@@ -104,6 +106,8 @@ def _identity(value: Any, where: str) -> Any:
 
 def _converter(hint: Any) -> Converter:
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return _constrained(_converter(hint.__origin__), hint.__metadata__)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(hint)
         inner = _converter(next(a for a in args if a is not type(None)))
@@ -138,13 +142,47 @@ def _mapping(value: Any, where: str) -> Any:
     return value
 
 
+def _constrained(convert: Converter, limits: tuple[Any, ...]) -> Converter:
+    """``convert``, then the checks of the validation markers in ``limits``."""
+    checks: list[Callable[[Any], object]] = []
+    for limit in limits:
+        if isinstance(limit, validation.MaxLen):
+            checks.append(lambda value, n=limit.length: validation.check_text(value, n))
+        elif isinstance(limit, validation.UuidText):
+            checks.append(validation.check_id)
+        elif isinstance(limit, validation.Range):
+            checks.append(lambda value, r=limit: validation.check_range(value, r))
+        elif isinstance(limit, validation.MoneyAmount):
+            checks.append(lambda value, m=limit: validation.check_money(value, m))
+        else:
+            raise TypeError(f"unknown limit {limit!r}")
+    if convert is _str and any(isinstance(limit, validation.MaxLen) for limit in limits):
+        convert = _any_length_str  # the field's own maximum replaces MAX_TEXT
+
+    def constrained(value: Any, where: str) -> Any:
+        converted = convert(value, where)
+        try:
+            for check in checks:
+                check(converted)
+        except validation.Invalid as exc:
+            raise DecodeError(f"{where}: {exc}") from None
+        return converted
+
+    return constrained
+
+
 def _decimal(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise DecodeError(f"{where}: expected a decimal string")
+    if isinstance(value, str) and len(value) > 100:
+        raise DecodeError(f"{where}: longer than 100 characters")
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
         raise DecodeError(f"{where}: not a decimal number") from None
+    if not number.is_finite():
+        raise DecodeError(f"{where}: not a finite number")
+    return number
 
 
 def _uuid(value: Any, where: str) -> UUID:
@@ -170,6 +208,8 @@ def _bool(value: Any, where: str) -> bool:
 def _int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise DecodeError(f"{where}: expected a whole number")
+    if not -validation.MAX_INT <= value <= validation.MAX_INT:
+        raise DecodeError(f"{where}: beyond {validation.MAX_INT}")
     return value
 
 
@@ -182,8 +222,16 @@ def _float(value: Any, where: str) -> float:
 def _str(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise DecodeError(f"{where}: expected a string")
-    if len(value) > MAX_TEXT:
-        raise DecodeError(f"{where}: longer than {MAX_TEXT} characters")
+    try:
+        return validation.check_text(value)
+    except validation.Invalid as exc:
+        raise DecodeError(f"{where}: {exc}") from None
+
+
+def _any_length_str(value: Any, where: str) -> str:
+    """A string whose length its ``MaxLen`` checks (NUL bytes and surrogates too)."""
+    if not isinstance(value, str):
+        raise DecodeError(f"{where}: expected a string")
     return value
 
 

@@ -43,7 +43,7 @@ def test_braces_in_a_name_are_not_a_template() -> None:
     assert text == "Hi {order_id}, your order o1 is ready for pickup."
 
 
-async def test_the_default_sender_logs_the_sms(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_default_sender_logs_the_sms_masked(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="backend.notifications.sender"):
         await LoggingSmsSender().send("555-1212", "hello")
-    assert caplog.messages == ["SMS to 555-1212: hello"]
+    assert caplog.messages == ["SMS to *****12: <5 characters>"]
