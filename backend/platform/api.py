@@ -27,6 +27,7 @@ from starlette.routing import Route
 from backend.platform import validation
 from backend.platform.errors import BadRequest, DomainError
 from backend.platform.http import JSONResponse, error_response, read_body
+from backend.platform.money import MAX_AMOUNT
 from backend.platform.validation import IdempotencyKey
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def _limits_schema(limits: Sequence[Any]) -> dict[str, Any]:
         elif isinstance(limit, validation.MoneyAmount):
             schema.update(
                 pattern=r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$",
-                description=f"from {limit.minimum} to {validation.MAX_AMOUNT}, two decimals",
+                description=f"from {limit.minimum} to {MAX_AMOUNT}, two decimals",
             )
     return schema
 

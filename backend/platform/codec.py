@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -147,13 +147,13 @@ def _constrained(convert: Converter, limits: tuple[Any, ...]) -> Converter:
     checks: list[Callable[[Any], object]] = []
     for limit in limits:
         if isinstance(limit, validation.MaxLen):
-            checks.append(lambda value, n=limit.length: validation.check_text(value, n))
+            checks.append(partial(validation.check_text, max_length=limit.length))
         elif isinstance(limit, validation.UuidText):
             checks.append(validation.check_id)
         elif isinstance(limit, validation.Range):
-            checks.append(lambda value, r=limit: validation.check_range(value, r))
+            checks.append(partial(validation.check_range, limits=limit))
         elif isinstance(limit, validation.MoneyAmount):
-            checks.append(lambda value, m=limit: validation.check_money(value, m))
+            checks.append(partial(validation.check_money, limits=limit))
         else:
             raise TypeError(f"unknown limit {limit!r}")
     if convert is _str and any(isinstance(limit, validation.MaxLen) for limit in limits):
