@@ -1,0 +1,143 @@
+"""Provider states, set up through the modules' own HTTP commands (never rows by hand).
+
+Each state returns the ids it created, under the names the pacts inject (``store_id``,
+``order_id``...). All providers are served by one backend with every module on real PostgreSQL
+and Redis, so a state may go through the whole mall flow (an order exists only after a checkout
+and the saga); later states find the data of earlier ones, which the pacts allow for (lists are
+matched with ``each_like``, never by length).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.support.mall import Mall
+from tests.support.waiting import eventually
+
+Ids = dict[str, str]
+State = Callable[[Mall], Awaitable[Ids]]
+
+
+async def nothing(mall: Mall) -> Ids:
+    return {}
+
+
+async def store_exists(mall: Mall) -> Ids:
+    store_id, product_id = await mall.store_with_product()
+    return {"store_id": store_id, "product_id": product_id}
+
+
+async def store_not_participating(mall: Mall) -> Ids:
+    store = await mall.call(
+        "POST", "stores", "", {"name": "Corner Shop", "location": "East Lower Level"}, 201
+    )
+    return {"store_id": store["id"]}
+
+
+async def customer_exists(mall: Mall) -> Ids:
+    return {"customer_id": await mall.customer()}
+
+
+async def customer_disabled(mall: Mall) -> Ids:
+    ids = await customer_exists(mall)
+    await mall.call("PUT", "customers", f"/{ids['customer_id']}/disable", {})
+    return ids
+
+
+async def open_basket(mall: Mall) -> Ids:
+    ids = await store_exists(mall)
+    ids["customer_id"] = await mall.customer()
+    ids["basket_id"] = await mall.basket(ids["customer_id"], ids["product_id"])
+    return ids
+
+
+async def payment_exists(mall: Mall) -> Ids:
+    ids = await open_basket(mall)
+    basket = await mall.call("GET", "baskets", f"/{ids['basket_id']}")
+    ids["payment_id"] = await mall.payment(ids["customer_id"], basket["basket"]["total"])
+    return ids
+
+
+async def approved(mall: Mall) -> Ids:
+    ids = await payment_exists(mall)
+    await mall.checkout(ids["basket_id"], ids["payment_id"])
+    order = await mall.the_order_of(ids["customer_id"], "approved")
+    await mall.saga_done(order["id"])
+    return {**ids, "order_id": order["id"], "list_id": order["shopping_id"]}
+
+
+async def bot_idle(mall: Mall) -> Ids:
+    created = await mall.call("POST", "depot", "/bots", {"name": "Robbie"}, 201)
+    return {"bot_id": created["id"]}
+
+
+async def approved_and_bot_idle(mall: Mall) -> Ids:
+    return {**await approved(mall), **await bot_idle(mall)}
+
+
+async def list_assigned(mall: Mall) -> Ids:
+    ids = await approved_and_bot_idle(mall)
+    await mall.call("PUT", "depot", f"/shopping/{ids['list_id']}/assign", {"bot_id": ids["bot_id"]})
+    return ids
+
+
+async def bot_busy(mall: Mall) -> Ids:
+    busy = await list_assigned(mall)
+    other = await approved(mall)
+    return {**other, "bot_id": busy["bot_id"]}
+
+
+async def ready(mall: Mall) -> Ids:
+    ids = await list_assigned(mall)
+    await mall.call("PUT", "depot", f"/shopping/{ids['list_id']}/complete", {})
+    await mall.order_reaches(ids["order_id"], "ready")
+    await eventually(
+        lambda: mall.http.get(
+            f"{mall.base_of('payments')}/api/payments/invoices/{ids['order_id']}"
+        ),
+        lambda response: response.status_code == 200,
+    )
+    await eventually(
+        lambda: notifications(mall, ids["customer_id"]),
+        lambda found: any(n["kind"] == "order_ready" for n in found),
+    )
+    return ids
+
+
+async def completed(mall: Mall) -> Ids:
+    ids = await ready(mall)
+    await mall.call("PUT", "payments", f"/invoices/{ids['order_id']}/pay", {})
+    await mall.order_reaches(ids["order_id"], "completed")
+    await eventually(
+        lambda: mall.call(
+            "POST", "search", "/orders", {"filters": {"customer_id": ids["customer_id"]}}
+        ),
+        lambda found: [o["status"] for o in found["orders"]] == ["completed"],
+    )
+    return ids
+
+
+async def notifications(mall: Mall, customer_id: str) -> list[dict[str, Any]]:
+    found = await mall.call("GET", "notifications", f"?customer_id={customer_id}")
+    return list(found["notifications"])
+
+
+STATES: dict[str, State] = {
+    "nothing exists": nothing,
+    "a participating store with a product exists": store_exists,
+    "a store that does not participate exists": store_not_participating,
+    "a customer exists": customer_exists,
+    "a disabled customer exists": customer_disabled,
+    "an open basket with an item exists": open_basket,
+    "a customer with an authorized payment for a basket with an item exists": payment_exists,
+    "an order is approved and its shopping list is available": approved,
+    "an idle bot exists": bot_idle,
+    "an order is approved and its shopping list is available and an idle bot exists": (
+        approved_and_bot_idle
+    ),
+    "a bot is shopping a list and another list is available": bot_busy,
+    "a shopping list is assigned to a bot": list_assigned,
+    "an order is ready and its invoice pending": ready,
+    "an order is completed": completed,
+}
