@@ -1,0 +1,123 @@
+"""Rate limiting per client IP and per principal: token buckets in Redis, shared by every
+gateway replica.
+
+Each operation (an HTTP request's query or mutation, a WebSocket subscription) takes one token
+from the bucket of its client IP and, once the request is authenticated, one from the bucket of
+its principal. A bucket holds at most ``burst`` tokens and refills at ``per_second``. One Lua
+script checks and takes from both buckets atomically, with Redis's own clock (so replicas on
+different machines agree), and takes nothing if either is empty: the answer is then
+``RATE_LIMITED`` with ``extensions.retryAfterSeconds`` (and, on HTTP, 429 with ``Retry-After``).
+
+When Redis cannot be reached the operation is let through and a warning is logged: an outage of
+the limiter must not become an outage of the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+import redis.exceptions
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import graphql_error
+
+log = logging.getLogger(__name__)
+
+SCRIPT = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local tokens = {}
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local left = tonumber(state[1]) or burst
+  local at = tonumber(state[2]) or t
+  left = math.min(burst, left + math.max(0, t - at) * rate)
+  tokens[i] = left
+  if left < 1 then wait = math.max(wait, (1 - left) / rate) end
+end
+for i, key in ipairs(KEYS) do
+  local left = tokens[i]
+  if wait == 0 then left = left - 1 end
+  local rate = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  redis.call('HSET', key, 'tokens', tostring(left), 'at', tostring(t))
+  redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+end
+return tostring(wait)
+"""
+"""KEYS: the buckets; ARGV: (per_second, burst) of each. Returns the seconds to wait, 0 when a
+token was taken from every bucket."""
+
+PREFIX = "mallbots:ratelimit:"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    per_second: float
+    burst: int
+
+
+class RateLimiter:
+    """Create inside the running event loop (the gateway's lifespan does)."""
+
+    def __init__(self, redis_url: str, per_ip: Bucket, per_principal: Bucket) -> None:
+        self.redis = aioredis.from_url(redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self.script = self.redis.register_script(SCRIPT)
+        self.per_ip = per_ip
+        self.per_principal = per_principal
+
+    async def wait_seconds(self, client_ip: str, principal: str | None) -> float:
+        """Take a token for this client: 0 if allowed, else the seconds until one is free."""
+        keys = [f"{PREFIX}ip:{client_ip}"]
+        args: list[float] = [self.per_ip.per_second, self.per_ip.burst]
+        if principal is not None:
+            keys.append(f"{PREFIX}principal:{hashlib.sha256(principal.encode()).hexdigest()[:32]}")
+            args += [self.per_principal.per_second, self.per_principal.burst]
+        try:
+            answer = await self.script(keys=keys, args=args)
+        except (redis.exceptions.RedisError, OSError) as error:
+            log.warning("rate limiter unavailable, request let through: %s", error)
+            return 0.0
+        return float(answer)
+
+    async def aclose(self) -> None:
+        await self.redis.aclose()
+
+
+def principal_key(context: Any) -> str | None:
+    """The bucket key of the request's principal, None for an anonymous request (its client
+    IP's bucket applies alone)."""
+    principal = getattr(context, "principal", None)
+    if principal is None or getattr(principal, "role", "anonymous") == "anonymous":
+        return None
+    return str(principal.key)
+
+
+def client_ip(context: Any) -> str:
+    return str(getattr(context, "client_ip", "") or "unknown")
+
+
+class RateLimit(SchemaExtension):
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        wait = await self.limiter.wait_seconds(client_ip(context), principal_key(context))
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise graphql_error(
+                f"too many requests; retry in {seconds} s",
+                "RATE_LIMITED",
+                retryAfterSeconds=seconds,
+            )
+        yield
