@@ -47,9 +47,10 @@ def resolve_urls(settings: Settings, *, redis: bool = True) -> tuple[str, str]:
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("MALLBOTS_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    from observability import logs
+
+    logs.configure(
+        os.environ.get("MALLBOTS_LOG_LEVEL", "INFO"), os.environ.get("MALLBOTS_LOG_FORMAT", "text")
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
@@ -172,6 +173,9 @@ def cmd_backend(args: argparse.Namespace, settings: Settings) -> int:
         modules = select_modules([n.strip() for n in names if n.strip()])
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    from observability import tracing
+
+    tracing.configure(f"mallbots-{modules[0].name}" if len(modules) == 1 else "mallbots-backend")
     host = BackendHost(settings, modules, database_url, redis_url)
     config = uvicorn.Config(
         host.app(),
@@ -196,6 +200,9 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     gateway = GatewaySettings.from_env()
     if gateway.redis_url is None:
         gateway = dataclasses.replace(gateway, redis_url=resolve_urls(settings)[1])
+    from observability import tracing
+
+    tracing.configure("mallbots-gateway")
     config = uvicorn.Config(
         create_app(gateway),
         host=gateway.host,

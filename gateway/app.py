@@ -24,7 +24,7 @@ from strawberry.subscriptions import (
 )
 from strawberry.types import ExecutionResult
 
-from gateway import graphiql, live
+from gateway import graphiql, live, telemetry
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
 from gateway.context import Context
@@ -32,11 +32,15 @@ from gateway.errors import with_default_codes
 from gateway.hub import SubscriptionHub
 from gateway.limits import Extension, operation_limits
 from gateway.schema import build_schema
+from observability import metrics, tracing
 
 
 def extensions(settings: GatewaySettings) -> list[Extension]:
     """The limits of every operation, as configured."""
     return [
+        telemetry.extension(
+            document=settings.trace_graphql_document, resolvers=settings.trace_graphql_resolvers
+        ),
         lambda: ParserCache(maxsize=512),
         operation_limits(
             max_bytes=settings.max_document_bytes,
@@ -152,13 +156,16 @@ def create_app(settings: GatewaySettings) -> Starlette:
             status_code=200 if ok else 503,
         )
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            metrics.route(),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *(graphiql.routes() if settings.development else []),
         ],
         lifespan=lifespan,
     )
+    tracing.instrument_app(app)
+    return app

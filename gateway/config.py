@@ -23,6 +23,10 @@ class GatewaySettings:
     """How many items a list without a ``first`` argument counts for in the complexity."""
     max_document_bytes: int = 20_000
     max_subscriptions_per_connection: int = 20
+    trace_graphql_document: bool = False
+    """Put the GraphQL document on operation spans (never the variables)."""
+    trace_graphql_resolvers: bool = False
+    """One span per resolved field (costly on wide selections)."""
 
     @classmethod
     def from_env(cls) -> GatewaySettings:
@@ -40,4 +44,6 @@ class GatewaySettings:
             list_cost=env_int("MALLBOTS_GRAPHQL_LIST_COST", 10),
             max_document_bytes=env_int("MALLBOTS_GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
             max_subscriptions_per_connection=env_int("MALLBOTS_GRAPHQL_MAX_SUBSCRIPTIONS", 20),
+            trace_graphql_document=os.environ.get("MALLBOTS_TRACE_GRAPHQL_DOCUMENT") == "true",
+            trace_graphql_resolvers=os.environ.get("MALLBOTS_TRACE_GRAPHQL_RESOLVERS") == "true",
         )

@@ -38,6 +38,7 @@ from backend.ordering.messages import PROJECTION as ORDERS
 from backend.platform.messages import ENVELOPE_FIELD, PROJECTION_TOPIC_PREFIX
 from backend.stores.messages import PROJECTION as CATALOG
 from gateway.errors import graphql_error
+from observability import tracing
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,9 @@ class Update:
     rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Payloads made from this update, by operation, shared by its subscribers
     (:mod:`gateway.live`)."""
+
+    metadata: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """The envelope's metadata: the trace context of the change, for the push's span."""
 
     position: tuple[int, int] = field(init=False, compare=False, repr=False)
     """The cursor, parsed once (subscribers compare it with theirs)."""
@@ -121,8 +125,11 @@ def decode(projection: str, entry_id: bytes | str, fields: Mapping[Any, Any]) ->
     cursor = _text(entry_id)
     raw = fields.get(ENVELOPE_FIELD.encode(), fields.get(ENVELOPE_FIELD))
     try:
-        payload = orjson.loads(raw)["payload"]
-        return Update(projection, str(payload["key"]), dict(payload["state"]), cursor)
+        envelope = orjson.loads(raw)
+        payload = envelope["payload"]
+        update = Update(projection, str(payload["key"]), dict(payload["state"]), cursor)
+        update.metadata.update(envelope.get("metadata") or {})
+        return update
     except (TypeError, KeyError, ValueError, orjson.JSONDecodeError):
         log.warning("hub: %s %s is not a projection update; skipped", projection, cursor)
         return None
@@ -400,6 +407,7 @@ class SubscriptionHub:
 
     async def _run(self) -> None:
         """Read every projection stream until cancelled; survive Redis outages by retrying."""
+        tracing.untraced_task()
         while True:
             try:
                 if not self._ready.is_set():

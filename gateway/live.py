@@ -40,6 +40,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from gateway import telemetry
 from gateway.context import Context
 from gateway.hub import HubStopped, Subscriber, Update
 
@@ -96,6 +97,12 @@ def remember_executor(executor: Executor[Any]) -> None:
         sink.executor = executor
 
 
+def transport() -> str:
+    """The transport of the subscription running in this task (for its metrics)."""
+    sink = _SINK.get()
+    return telemetry.transport_of(sink.message_type if sink is not None else None)
+
+
 def current_sink() -> LiveSink | None:
     """The live sink of the subscription running in this task, if its transport has one."""
     sink = _SINK.get()
@@ -118,8 +125,10 @@ async def deliver(
         memo = update.rendered.get(sink.key)
         if memo is None:
             memo = update.rendered[sink.key] = _render(executor, convert(update), schema)
-        payload = memo if isinstance(memo, str) else await asyncio.shield(memo)
-        if not await sink.send(payload):
+        with telemetry.push(update.projection, update.cursor, update.metadata):
+            payload = memo if isinstance(memo, str) else await asyncio.shield(memo)
+            sent = await sink.send(payload)
+        if not sent:
             await asyncio.Event().wait()
 
 
@@ -151,6 +160,10 @@ def _encode(result: ExecutionResult, schema: BaseSchema) -> str:
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, with each subscription's live payloads sent by :func:`deliver`."""
 
+    async def handle(self) -> None:
+        async with telemetry.websocket_connection("graphql-transport-ws"):
+            await super().handle()
+
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         websocket = _starlette_socket(self.websocket)
         _SINK.set(
@@ -166,6 +179,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     """graphql-ws (legacy), with each subscription's live payloads sent by :func:`deliver`."""
+
+    async def handle(self) -> None:
+        async with telemetry.websocket_connection("graphql-ws"):
+            await super().handle()
 
     async def handle_async_results(
         self,

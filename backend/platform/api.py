@@ -29,6 +29,7 @@ from backend.platform.errors import BadRequest, DomainError
 from backend.platform.http import JSONResponse, error_response, read_body
 from backend.platform.money import MAX_AMOUNT
 from backend.platform.validation import IdempotencyKey
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def _route(module: str, endpoint: Endpoint) -> Route:
             return internal_error(request, path)
         return JSONResponse(result if result is not None else {}, status_code=endpoint.status)
 
+    serve = metrics.endpoint(module, endpoint.method, path, endpoint.handler.__name__).wrap(serve)
     return Route(
         path,
         serve,

@@ -39,6 +39,7 @@ from backend.platform import faults
 from backend.platform.failures import is_transient
 from backend.platform.messages import ENVELOPE_FIELD, MalformedMessage, Message
 from backend.platform.unit_of_work import UnitOfWork
+from observability import hops, tracing
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class StreamConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled; survives Redis and PostgreSQL outages by retrying."""
+        tracing.untraced_task()
         while True:
             try:
                 await self.ensure_groups()
@@ -276,7 +278,9 @@ class StreamConsumer:
                 raise MalformedMessage(f"stream entry has no {ENVELOPE_FIELD!r} field")
             message = Message.from_json(raw)
             if message.name in subscription.known:
-                await self._handle(subscription, message)
+                handled = message.name in subscription.handlers
+                with hops.delivery(self.group, topic, message, handled):
+                    await self._handle(subscription, message)
             else:  # tolerant reader: nothing to do, nothing to remember in the inbox
                 self.counts["unknown"] += 1
                 log.debug(
@@ -356,6 +360,7 @@ class StreamConsumer:
         raw = fields.get(ENVELOPE_FIELD.encode(), fields.get(ENVELOPE_FIELD)) or repr(dict(fields))
         log.error("consumer %s: %s %s dead-lettered: %s", self.group, topic, entry_id, error)
         self.counts["dead_lettered"] += 1
+        hops.dead_lettered(self.group, topic)
         await self.redis.xadd(
             topic + DLQ_SUFFIX,
             {

@@ -22,6 +22,7 @@ from psycopg import sql
 from backend.platform import codec
 from backend.platform.db import check_schema_name
 from backend.platform.messages import Message
+from observability import hops
 
 
 class ConcurrencyError(Exception):
@@ -184,12 +185,13 @@ class EventStore:
             "outbox": _outbox_json(outbox),
         }
         query = self._append_create if expected_version == 0 else self._append_update
-        cur = await conn.execute(query, params, prepare=True)
-        row = await cur.fetchone()
-        if row is None or row[0] != len(events):
-            raise ConcurrencyError(
-                f"{stream_type} {stream_id} is not at version {expected_version}"
-            )
+        with hops.append(self.schema, stream_type, len(events), len(outbox)):
+            cur = await conn.execute(query, params, prepare=True)
+            row = await cur.fetchone()
+            if row is None or row[0] != len(events):
+                raise ConcurrencyError(
+                    f"{stream_type} {stream_id} is not at version {expected_version}"
+                )
         return new_version
 
     async def publish(

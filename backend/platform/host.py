@@ -22,6 +22,8 @@ from backend.platform.errors import DomainError
 from backend.platform.http import JSONResponse, domain_error_handler
 from backend.platform.module import Module, ModuleContext, ModuleParts
 from backend.platform.streams import trim_acknowledged
+from observability import metrics, tracing
+from observability.sampler import ConsumerGroup, Sampler
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class BackendHost:
                 self._spawn(f"{name} background", job)
         if self.run_workers:
             self._spawn("stream trimmer", self._trim_forever)
+            self._spawn("metrics sampler", self.sampler().run)
 
     def _spawn(self, what: str, job: Callable[[], Awaitable[None]]) -> None:
         async def guarded() -> None:
@@ -116,6 +119,11 @@ class BackendHost:
                     await trim_acknowledged(self.redis, topic)
                 except (aioredis.RedisError, OSError) as exc:
                     log.warning("trimming %s failed: %s", topic, exc)
+
+    def sampler(self) -> Sampler:
+        """The gauges of this process's modules: outboxes, their consumer groups, sagas."""
+        groups = [ConsumerGroup(c.group, tuple(c.subscriptions)) for c in self.consumers.values()]
+        return Sampler.from_env(self.pool, self.redis, list(self.contexts), groups)
 
     @property
     def pool(self) -> AsyncConnectionPool:
@@ -176,11 +184,13 @@ class BackendHost:
             finally:
                 await self.stop()
 
-        routes: list[Any] = [Route("/healthz", healthz), Route("/readyz", readyz)]
+        routes: list[Any] = [Route("/healthz", healthz), Route("/readyz", readyz), metrics.route()]
         for parts in self.parts.values():
             routes += parts.routes
-        return Starlette(
+        app = Starlette(
             routes=routes,
             lifespan=lifespan,
             exception_handlers={DomainError: domain_error_handler},
         )
+        tracing.instrument_app(app)
+        return app

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from backend.platform import codec
+from observability import tracing
 
 # Saga headers, as in the reference (section 2.2).
 COMMAND_REPLY_CHANNEL = "COMMAND_REPLY_CHANNEL"
@@ -94,6 +95,7 @@ def new_message(
         for key in ("traceparent", "tracestate"):
             if key in cause.metadata:
                 meta[key] = cause.metadata[key]
+    tracing.inject(meta)  # the current span, when tracing is on, is this message's parent
     if metadata:
         meta.update(metadata)
     message_id = str(uuid.uuid4())

@@ -26,6 +26,7 @@ from backend.platform.projections import Projection, ProjectionRunner
 from backend.platform.relay import NOTIFY_CHANNEL, OutboxRelay
 from backend.platform.services import ServiceClient
 from backend.platform.unit_of_work import UnitOfWork
+from observability import hops
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -177,6 +178,7 @@ class ModuleContext:
                     raise Conflict(
                         "the command conflicted with concurrent changes; retry it"
                     ) from None
+                hops.concurrency_retry(self.name)
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
         raise AssertionError("unreachable")
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from backend.platform.eventstore import FeedPosition, RecordedEvent
 from backend.platform.relay import lease_key
 from backend.platform.unit_of_work import UnitOfWork
+from observability import hops, tracing
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,12 @@ class ProjectionRunner:
             after = FeedPosition(row[0], row[1]) if row else FeedPosition()
             events = await uow.store.read_feed(uow.conn, after, self.batch)
             handle_batch = getattr(self.projection, "handle_batch", None)
-            if handle_batch is not None and events:
-                await handle_batch(uow, events)  # set-based projections: one write per batch
-            else:
-                for event in events:
-                    await self.projection.handle(uow, event)
+            with hops.projection_batch(uow.store.schema, self.projection.name, events):
+                if handle_batch is not None and events:
+                    await handle_batch(uow, events)  # set-based projections: one write per batch
+                else:
+                    for event in events:
+                        await self.projection.handle(uow, event)
             if events:
                 last = events[-1]
                 await uow.execute(
@@ -106,6 +108,7 @@ class ProjectionRunner:
             )
 
     async def run(self) -> None:
+        tracing.untraced_task()
         while True:
             try:
                 await self.catch_up()

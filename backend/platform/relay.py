@@ -26,6 +26,7 @@ from psycopg import sql
 from backend.platform import faults
 from backend.platform.consumer import cancelling
 from backend.platform.messages import ENVELOPE_FIELD, PROJECTION_TOPIC_PREFIX
+from observability import hops, tracing
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Run until cancelled: wait for the lease, then relay; reconnect after failures."""
+        tracing.untraced_task()
         while True:
             try:
                 await self._run_once()
@@ -118,6 +120,11 @@ class OutboxRelay:
         rows = await cur.fetchall()
         if not rows:
             return 0
+        with hops.relay_batch(self.schema, rows):
+            await self._publish(conn, rows)
+        return len(rows)
+
+    async def _publish(self, conn: psycopg.AsyncConnection[Any], rows: list[Any]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
             for _, topic, message in rows:
                 if topic.startswith(PROJECTION_TOPIC_PREFIX):
@@ -136,4 +143,3 @@ class OutboxRelay:
             ([row[0] for row in rows],),
             prepare=True,
         )
-        return len(rows)

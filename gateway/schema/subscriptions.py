@@ -28,7 +28,7 @@ from backend.baskets.messages import PROJECTION as BASKETS
 from backend.depot.messages import PROJECTION as SHOPPING_LISTS
 from backend.ordering.messages import PROJECTION as ORDERS
 from backend.stores.messages import PROJECTION as CATALOG
-from gateway import live
+from gateway import live, telemetry
 from gateway.errors import graphql_error
 from gateway.hub import Predicate, SubscriptionHub, Update, parse_cursor
 from gateway.schema.baskets import Basket
@@ -133,7 +133,10 @@ async def follow(
     if after is not None:
         parse_cursor(after)
         await exists()
-    async with hub.subscribe(projection, key=key, predicate=predicate) as subscriber:
+    async with (
+        hub.subscribe(projection, key=key, predicate=predicate) as subscriber,
+        telemetry.active_subscription(info.field_name, live.transport()),
+    ):
         if after is None:
             yield await snapshot(await subscriber.start_at_end())
         else:

@@ -1,0 +1,10 @@
+"""Observability shared by the gateway and the backend: tracing, metrics and logs.
+
+- :mod:`observability.tracing`: OpenTelemetry from the standard ``OTEL_*`` settings, off unless
+  configured; the spans of the platform's hops (messaging, event store, saga, projections).
+- :mod:`observability.metrics`: the Prometheus metrics of every process and ``/metrics``.
+- :mod:`observability.sampler`: the backend's gauges read from PostgreSQL and Redis.
+- :mod:`observability.logs`: plain or JSON log lines with the trace and correlation ids.
+
+The deployment files (collector, Prometheus, rules, Grafana) live beside this package.
+"""

@@ -1,0 +1,183 @@
+"""The backend's gauges of shared state, read from PostgreSQL and Redis every few seconds.
+
+Per hosted module: the outbox backlog and the age of its oldest row; per consumer group and
+topic: the lag (entries not yet read) and the pending entries (``XINFO GROUPS``), and each topic's
+dead-letter stream length; the sagas that stopped moving; the process's connection pool.
+
+Redis 6.2 has no ``lag`` field in ``XINFO GROUPS`` (Redis 7 has): there the lag is counted as the
+entries after the group's ``last-delivered-id`` (``XRANGE``, capped at :data:`LAG_CAP`).
+
+A background task rather than a scrape-time collector: the reads are asynchronous and a scrape
+must not wait for PostgreSQL. The values are at most one interval old.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import redis.asyncio as aioredis
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
+
+from observability import metrics, tracing
+
+log = logging.getLogger(__name__)
+
+LAG_CAP = 10_000
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    group: str
+    topics: Sequence[str]
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Sampler:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        redis: aioredis.Redis,
+        schemas: Sequence[str],
+        groups: Sequence[ConsumerGroup],
+        *,
+        interval_seconds: float = 10.0,
+        saga_stuck_seconds: float = 600.0,
+    ) -> None:
+        self.pool = pool
+        self.redis = redis
+        self.schemas = list(schemas)
+        self.groups = list(groups)
+        self.interval_seconds = interval_seconds
+        self.saga_stuck_seconds = saga_stuck_seconds
+        self._saga_tables: dict[str, bool] = {}
+        self._saga_names: set[str] = set()
+
+    @classmethod
+    def from_env(
+        cls,
+        pool: AsyncConnectionPool,
+        redis: aioredis.Redis,
+        schemas: Sequence[str],
+        groups: Sequence[ConsumerGroup],
+        environ: Mapping[str, str] = os.environ,
+    ) -> Sampler:
+        """With ``MALLBOTS_METRICS_SAMPLE_SECONDS`` (default 10) and
+        ``MALLBOTS_SAGA_STUCK_SECONDS`` (default 600)."""
+        return cls(
+            pool,
+            redis,
+            schemas,
+            groups,
+            interval_seconds=_seconds(environ, "MALLBOTS_METRICS_SAMPLE_SECONDS", 10.0),
+            saga_stuck_seconds=_seconds(environ, "MALLBOTS_SAGA_STUCK_SECONDS", 600.0),
+        )
+
+    async def run(self) -> None:
+        tracing.untraced_task()
+        while True:
+            try:
+                await self.sample()
+            except asyncio.CancelledError:
+                raise
+            except (psycopg.Error, aioredis.RedisError, OSError) as exc:
+                log.warning("metrics sampler: %s", exc)
+            await asyncio.sleep(self.interval_seconds)
+
+    async def sample(self) -> None:
+        """Read every gauge once."""
+        self.sample_pool()
+        await self.sample_postgres()
+        await self.sample_streams()
+
+    def sample_pool(self) -> None:
+        stats: Mapping[str, int] = self.pool.get_stats()
+        size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)
+        metrics.POOL_CONNECTIONS.labels("in_use").set(max(size - available, 0))
+        metrics.POOL_CONNECTIONS.labels("idle").set(available)
+        metrics.POOL_MAX.set(stats.get("pool_max", 0))
+        metrics.POOL_WAITING.set(stats.get("requests_waiting", 0))
+
+    async def sample_postgres(self) -> None:
+        async with self.pool.connection() as conn:
+            for schema in self.schemas:
+                s = sql.Identifier(schema)
+                cur = await conn.execute(
+                    sql.SQL(
+                        "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)"
+                        " FROM {}.outbox"
+                    ).format(s)
+                )
+                row = await cur.fetchone()
+                assert row is not None
+                metrics.OUTBOX_MESSAGES.labels(schema).set(row[0])
+                metrics.OUTBOX_OLDEST_AGE.labels(schema).set(float(row[1]))
+                if await self._has_sagas(conn, schema):
+                    await self._sample_sagas(conn, s)
+
+    async def _has_sagas(self, conn: psycopg.AsyncConnection[Any], schema: str) -> bool:
+        if schema not in self._saga_tables:
+            cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.sagas",))
+            row = await cur.fetchone()
+            self._saga_tables[schema] = bool(row and row[0])
+        return self._saga_tables[schema]
+
+    async def _sample_sagas(self, conn: psycopg.AsyncConnection[Any], s: sql.Identifier) -> None:
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT name,"
+                " count(*) FILTER (WHERE updated_at < now() - make_interval(secs => %s))"
+                " FROM {}.sagas WHERE NOT done GROUP BY name"
+            ).format(s),
+            (self.saga_stuck_seconds,),
+        )
+        found = {name: count for name, count in await cur.fetchall()}
+        for name in self._saga_names | set(found):
+            metrics.SAGAS_STUCK.labels(name).set(found.get(name, 0))
+        self._saga_names |= set(found)
+
+    async def sample_streams(self) -> None:
+        for consumer in self.groups:
+            for topic in consumer.topics:
+                await self._sample_group(consumer.group, topic)
+                metrics.DLQ_MESSAGES.labels(topic).set(await self.redis.xlen(topic + DLQ_SUFFIX))
+
+    async def _sample_group(self, group: str, topic: str) -> None:
+        try:
+            groups = await self.redis.xinfo_groups(topic)
+        except aioredis.ResponseError:  # no such stream (yet)
+            return
+        for info in groups:
+            if _text(info.get("name")) != group:
+                continue
+            metrics.STREAM_PENDING.labels(group, topic).set(int(info.get("pending") or 0))
+            lag = info.get("lag")
+            if lag is None:
+                lag = await self.lag_after(topic, _text(info.get("last-delivered-id")))
+            metrics.STREAM_LAG.labels(group, topic).set(int(lag))
+
+    async def lag_after(self, topic: str, last_delivered: str) -> int:
+        """Entries after ``last_delivered`` (Redis 6.2 does not report the lag)."""
+        entries = await self.redis.xrange(topic, f"({last_delivered}", "+", count=LAG_CAP)
+        return len(entries)
