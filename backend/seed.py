@@ -16,9 +16,11 @@ async def _call(http: httpx.AsyncClient, method: str, path: str, body: dict[str,
     return response.json()
 
 
-async def seed(base_url: str) -> dict[str, str]:
-    """Create the demo store, product, customer and bot; return their ids."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+async def seed(base_url: str, internal_token: str) -> dict[str, str]:
+    """Create the demo store, product, customer and bot; return their ids. The backend is
+    called as another module would call it: with the service credential and no principal."""
+    credential = {"authorization": f"Bearer {internal_token}"}
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, headers=credential) as http:
         store = await _call(http, "POST", "/api/stores", {
             "name": "Waldorf Books", "location": "West Upper Level",
             "idempotency_key": "seed-store",

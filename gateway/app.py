@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import (
@@ -23,31 +24,40 @@ from strawberry.subscriptions import (
     GRAPHQL_WS_PROTOCOL,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
-from gateway import graphiql, live, telemetry
+from gateway import dev_auth, graphiql, http_spec, live, protection, telemetry
+from gateway.auth import AuthenticationFailed, Authenticator
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
 from gateway.context import Context
 from gateway.errors import with_default_codes
 from gateway.hub import SubscriptionHub
-from gateway.limits import Extension, operation_limits
+from gateway.limits import Extension, Limits, operation_limits
 from gateway.schema import build_schema
 from observability import metrics, tracing
 
 
-def extensions(settings: GatewaySettings) -> list[Extension]:
+def extensions(settings: GatewaySettings, state: dict[str, Any]) -> list[Extension]:
     """The limits of every operation, as configured."""
     return [
         telemetry.extension(
             document=settings.trace_graphql_document, resolvers=settings.trace_graphql_resolvers
         ),
+        *protection.extensions(settings, state),
         lambda: ParserCache(maxsize=512),
         operation_limits(
-            max_bytes=settings.max_document_bytes,
+            Limits(
+                max_bytes=settings.max_document_bytes,
+                max_complexity=settings.max_complexity,
+                list_cost=settings.list_cost,
+                call_cost=settings.call_cost,
+                max_aliases=settings.max_aliases,
+                max_root_fields=settings.max_root_fields,
+                max_backend_calls=settings.max_backend_calls,
+            ),
             max_depth=settings.max_depth,
-            max_complexity=settings.max_complexity,
-            list_cost=settings.list_cost,
-            introspection=settings.introspection,
+            introspection=settings.introspection_enabled,
         ),
         lambda: ValidationCache(maxsize=512),
     ]
@@ -59,7 +69,7 @@ class MallBotsGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: GatewaySettings, state: dict[str, Any]) -> None:
         super().__init__(
-            build_schema(extensions(settings)),
+            build_schema(extensions(settings, state)),
             graphql_ide="graphiql" if settings.development else None,
             subscription_protocols=(
                 GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -67,8 +77,11 @@ class MallBotsGraphQL(GraphQL[Context, None]):
                 GRAPHQL_SSE_PROTOCOL,
             ),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            **protection.view_options(settings),
         )
+        self.websocket_adapter_class = protection.websocket_adapter(settings)
         self.state = state
+        self.authenticator = Authenticator(settings.tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As Strawberry's, except that an HTTP refusal is a GraphQL error response (JSON,
@@ -77,9 +90,12 @@ class MallBotsGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            request = Request(scope=scope, receive=receive)
+            response = await self.run(request)
+            http_spec.finish(request, response)
         except HTTPException as error:
             response = refusal(error.status_code, error.reason)
+            http_spec.finish(request, response)
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -91,6 +107,7 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         response = await super().process_result(request, result)
         if response.get("errors"):
             response["errors"] = with_default_codes(response["errors"])
+            response = http_spec.shape(request, response)
         return response
 
     def encode_json(self, data: object) -> str:
@@ -108,10 +125,38 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         if "x-correlation-id" in headers:
             context.correlation_id = headers["x-correlation-id"]
         context.trace_headers = trace
+        context.client_ip = request.client.host if request.client else ""
+        if not isinstance(request, WebSocket):  # a WebSocket authenticates in connection_init
+            try:
+                context.principal = await self.authenticator.principal(headers.get("authorization"))
+            except AuthenticationFailed as exc:
+                raise HTTPException(401, str(exc)) from None
         return context
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket from its ``connection_init`` payload, before any operation:
+        ``{"Authorization": "Bearer <jwt>"}`` or ``{"token": "<jwt>"}``; none is anonymous."""
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        if authorization is None and params.get("token") is not None:
+            authorization = f"Bearer {params['token']}"
+        try:
+            if authorization is not None and not isinstance(authorization, str):
+                raise AuthenticationFailed("the token must be a string")
+            context.principal = await self.authenticator.principal(authorization)
+        except AuthenticationFailed as exc:
+            raise ConnectionRejectionError(
+                {"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}
+            ) from None
+        return UNSET  # type: ignore[no-any-return]
 
-_REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+_REFUSAL_CODES = {
+    401: "UNAUTHENTICATED",
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+}
 
 
 def refusal(status: int, reason: str) -> Response:
@@ -132,10 +177,13 @@ def create_app(settings: GatewaySettings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        backend = BackendClient(settings.backend_url, settings.backend_timeout_seconds)
+        backend = BackendClient(
+            settings.backend_url, settings.backend_timeout_seconds, settings.internal_token
+        )
         state["backend"] = app.state.backend = backend
         hub = SubscriptionHub(settings.redis_url) if settings.redis_url else None
         state["hub"] = app.state.hub = hub
+        protection.start(settings, state)
         try:
             if hub is not None:
                 await hub.start()
@@ -143,6 +191,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         finally:
             if hub is not None:
                 await hub.stop()
+            await protection.stop(state)
             await backend.aclose()
 
     async def healthz(request: Request) -> Response:
@@ -164,8 +213,10 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *(graphiql.routes() if settings.development else []),
+            *(dev_auth.routes(settings, state) if settings.development else []),
         ],
         lifespan=lifespan,
+        middleware=protection.middleware(settings),
     )
     tracing.instrument_app(app)
     return app

@@ -11,13 +11,18 @@ with the number of connections; aiohttp's connector does not (see docs/benchmark
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 import orjson
 
+from backend.platform.principal import Principal, forward
 from gateway.errors import graphql_error
+
+FORWARD_REUSE_SECONDS = 30.0
+"""How long one signed principal header is reused (it is valid for 60 s)."""
 
 
 def _reason(error: BaseException) -> str:
@@ -31,8 +36,13 @@ def _reason(error: BaseException) -> str:
 class BackendClient:
     """Create inside the running event loop (the gateway's lifespan does)."""
 
-    def __init__(self, base_url: str, timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, timeout_seconds: float = 5.0, internal_token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.internal_token = internal_token or ""
+        self._credential = {"authorization": f"Bearer {internal_token}"} if internal_token else {}
+        self._forwarded: dict[str, tuple[str, float]] = {}
         self.session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(
                 total=timeout_seconds, sock_connect=min(timeout_seconds, 2.0)
@@ -59,7 +69,7 @@ class BackendClient:
                 method,
                 f"{self.base_url}/api{path}",
                 data=orjson.dumps(body) if body is not None else None,
-                headers={"content-type": "application/json", **(headers or {})},
+                headers={"content-type": "application/json", **self._credential, **(headers or {})},
                 params=params,
             ) as response:
                 status, content = response.status, await response.read()
@@ -80,6 +90,18 @@ class BackendClient:
                 str(data.get("message", "request refused")), str(data.get("code", "BAD_REQUEST"))
             )
         return data
+
+    def forwarded(self, principal: Principal) -> str:
+        """The signed header that tells the backend who a request acts for; each is reused
+        until shortly before it expires (signing one costs about as much as a small request)."""
+        cached = self._forwarded.get(principal.key)
+        now = time.time()
+        if cached is None or cached[1] < now:
+            if len(self._forwarded) > 10_000:
+                self._forwarded.clear()
+            value = forward(principal, self.internal_token)
+            cached = self._forwarded[principal.key] = (value, now + FORWARD_REUSE_SECONDS)
+        return cached[0]
 
     async def ready(self) -> bool:
         """Whether the backend answers its readiness probe."""

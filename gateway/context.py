@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from backend.platform.principal import ANONYMOUS, PRINCIPAL_HEADER, Principal
 from gateway.backend import BackendClient
+from gateway.budget import spend_backend_call
 
 T = TypeVar("T")
 
@@ -20,13 +22,24 @@ class Context:
     hub: Any
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     trace_headers: dict[str, str] = field(default_factory=dict)
+    client_ip: str = ""
+    """The client's address (as uvicorn reports it: behind a proxy, from its forwarded headers)."""
+    principal: Principal = ANONYMOUS
+    """Who the request acts for (from its bearer token; anonymous without one)."""
+    connection_params: dict[str, Any] | None = None
+    """A WebSocket's ``connection_init`` payload (where its token is)."""
     _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"x-correlation-id": self.correlation_id, **self.trace_headers}
+        return {
+            "x-correlation-id": self.correlation_id,
+            PRINCIPAL_HEADER: self.backend.forwarded(self.principal),
+            **self.trace_headers,
+        }
 
     async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        spend_backend_call()
         return await self.backend.request(
             method, path, body, headers=self.headers, params=params or None
         )

@@ -40,6 +40,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from backend.platform.principal import Principal
 from gateway import telemetry
 from gateway.context import Context
 from gateway.hub import HubStopped, Subscriber, Update
@@ -84,8 +85,14 @@ _OPEN = (WebSocketState.CONNECTED, WebSocketState.CONNECTED)
 _SINK: ContextVar[LiveSink | None] = ContextVar("mallbots_live_sink", default=None)
 
 
-def operation_key(query: str, operation_name: str | None, variables: object) -> str:
-    return orjson.dumps([query, operation_name, variables], option=orjson.OPT_SORT_KEYS).decode()
+def operation_key(
+    query: str, operation_name: str | None, variables: object, principal: Principal
+) -> str:
+    """What decides a live payload: the operation and who asks. Nested fields are authorized
+    by principal, so subscribers share a rendered payload only with their own principal."""
+    return orjson.dumps(
+        [query, operation_name, variables, principal.key], option=orjson.OPT_SORT_KEYS
+    ).decode()
 
 
 def remember_executor(executor: Executor[Any]) -> None:
@@ -171,7 +178,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 websocket,
                 operation.id,
                 "next",
-                operation_key(operation.query, operation.operation_name, operation.variables),
+                operation_key(
+                    operation.query,
+                    operation.operation_name,
+                    operation.variables,
+                    self.context.principal,
+                ),
             )
         )
         await super().run_operation(operation)
@@ -192,7 +204,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         variables: dict[str, object] | None,
     ) -> None:
         websocket = _starlette_socket(self.websocket)
-        key = operation_key(query, operation_name, variables)
+        key = operation_key(query, operation_name, variables, self.context.principal)
         _SINK.set(LiveSink(websocket, operation_id, "data", key))
         await super().handle_async_results(operation_id, query, operation_name, variables)
 

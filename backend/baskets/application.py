@@ -25,6 +25,7 @@ from backend.baskets.domain import (
 )
 from backend.platform import codec
 from backend.platform.aggregate import DomainEvent, Repository
+from backend.platform.auth import current_principal, require_customer
 from backend.platform.errors import NotFound
 from backend.platform.messages import Message, new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -90,6 +91,7 @@ class BasketsService:
     # --- commands ---
 
     async def start_basket(self, customer_id: str, key: str | None = None) -> Any:
+        require_customer(customer_id.strip())
         if customer_id.strip():  # a blank id is refused by the domain, without a lookup
             await self._require_customer(customer_id.strip())
         basket_id = str(uuid.uuid4())
@@ -140,7 +142,7 @@ class BasketsService:
 
     async def _load(self, uow: UnitOfWork, basket_id: str) -> Basket:
         basket = await self.baskets.load(uow, basket_id)
-        if basket is None:
+        if basket is None or not current_principal().is_customer(basket.customer_id):
             raise NotFound(f"basket with id: `{basket_id}` does not exist")
         return basket
 

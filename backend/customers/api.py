@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from starlette.requests import Request
 
 from backend.customers.application import CustomersService
 from backend.platform.api import Endpoint, Idempotent
+from backend.platform.auth import Forbidden, require_role
 from backend.platform.errors import BadRequest
+from backend.platform.validation import IdempotencyKey, MaxLen, Name
+
+SmsNumber = Annotated[str, MaxLen(32)]
 
 MAX_IDS = 100
 """The most ids one batch read (``?ids=a,b,c``) may list."""
@@ -17,15 +21,15 @@ MAX_IDS = 100
 
 @dataclass(frozen=True)
 class RegisterCustomer:
-    name: str
-    sms_number: str
-    idempotency_key: str | None = None
+    name: Name
+    sms_number: SmsNumber
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class ChangeSmsNumber:
-    sms_number: str
-    idempotency_key: str | None = None
+    sms_number: SmsNumber
+    idempotency_key: IdempotencyKey | None = None
 
 
 def batch_ids(request: Request) -> list[str]:
@@ -41,18 +45,27 @@ def batch_ids(request: Request) -> list[str]:
 
 def endpoints(service: CustomersService) -> list[Endpoint]:
     async def register_customer(request: Request, body: RegisterCustomer) -> Any:
-        return await service.register(body.name, body.sms_number, body.idempotency_key)
+        who = require_role("customer")
+        if who.role == "customer" and who.customer_id is None:
+            raise Forbidden("your token names no customer id")
+        own_id = who.customer_id if who.role == "customer" else None
+        return await service.register(body.name, body.sms_number, body.idempotency_key, own_id)
 
     async def customers_by_ids(request: Request, body: None) -> Any:
+        if "ids" not in request.query_params:  # the whole list is for admins
+            require_role("admin")
+            return {"customers": await service.list_customers(MAX_IDS)}
         return {"customers": await service.customers_by_ids(batch_ids(request))}
 
     async def get_customer(request: Request, body: None) -> Any:
         return {"customer": await service.get_customer(request.path_params["id"])}
 
     async def enable_customer(request: Request, body: Idempotent) -> Any:
+        require_role("admin")
         return await service.enable(request.path_params["id"], body.idempotency_key)
 
     async def disable_customer(request: Request, body: Idempotent) -> Any:
+        require_role("admin")
         return await service.disable(request.path_params["id"], body.idempotency_key)
 
     async def change_sms_number(request: Request, body: ChangeSmsNumber) -> Any:
@@ -64,7 +77,8 @@ def endpoints(service: CustomersService) -> list[Endpoint]:
         Endpoint("POST", "", register_customer, "Register a customer", RegisterCustomer,
                  status=201),
         Endpoint("GET", "", customers_by_ids,
-                 "The customers of ?ids=a,b,c (at most 100; unknown ids are left out)"),
+                 "The customers of ?ids=a,b,c (at most 100; unknown ids are left out);"
+                 " without ids, the first 100 (admins only)"),
         Endpoint("GET", "/{id}", get_customer, "Get a customer"),
         Endpoint("PUT", "/{id}/enable", enable_customer, "Enable a customer", Idempotent),
         Endpoint("PUT", "/{id}/disable", disable_customer, "Disable a customer", Idempotent),

@@ -16,7 +16,8 @@ from backend.customers.domain import (
     CustomerSmsChanged,
 )
 from backend.platform.aggregate import DomainEvent
-from backend.platform.errors import NotFound
+from backend.platform.auth import current_principal
+from backend.platform.errors import Conflict, NotFound
 from backend.platform.messages import Payload, new_message
 from backend.platform.module import ModuleContext
 from backend.platform.unit_of_work import UnitOfWork
@@ -65,21 +66,28 @@ class CustomersService:
             f"SELECT {_COLUMNS} FROM {self.table} WHERE id = %s FOR UPDATE", (customer_id,)
         )
         row = await cur.fetchone()
-        if row is None:
+        if row is None or not current_principal().is_customer(customer_id):
             raise not_found(customer_id)
         return Customer(*row)
 
     # --- commands ---
 
-    async def register(self, name: str, sms_number: str, key: str | None = None) -> Any:
-        customer_id = str(uuid.uuid4())
+    async def register(
+        self, name: str, sms_number: str, key: str | None = None, customer_id: str | None = None
+    ) -> Any:
+        """A new customer; ``customer_id`` is given when a signed-in user registers themselves
+        (their id comes from their token), otherwise a new one is made."""
+        customer_id = customer_id or str(uuid.uuid4())
 
         async def command(uow: UnitOfWork) -> dict[str, str]:
             customer = Customer.register(customer_id, name, sms_number)
-            await uow.execute(
-                f"INSERT INTO {self.table} ({_COLUMNS}) VALUES (%s, %s, %s, %s)",
+            cur = await uow.execute(
+                f"INSERT INTO {self.table} ({_COLUMNS}) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (id) DO NOTHING",
                 (customer.id, customer.name, customer.sms_number, customer.enabled),
             )
+            if cur.rowcount == 0:
+                raise Conflict("the customer is already registered")
             self._publish(uow, customer)
             return {"id": customer_id}
 
@@ -134,9 +142,17 @@ class CustomersService:
                 f"SELECT {_COLUMNS} FROM {self.table} WHERE id = %s", (customer_id,)
             )
             row = await cur.fetchone()
-        if row is None:
+        if row is None or not current_principal().is_customer(customer_id):
             raise not_found(customer_id)
         return _view(row)
+
+    async def list_customers(self, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` customers by name."""
+        async with self.ctx.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT {_COLUMNS} FROM {self.table} ORDER BY name, id LIMIT %s", (limit,)
+            )
+            return [_view(row) for row in await cur.fetchall()]
 
     async def customers_by_ids(self, customer_ids: list[str]) -> list[dict[str, Any]]:
         """The customers among ``customer_ids`` (unknown ids left out), by name."""
@@ -146,4 +162,5 @@ class CustomersService:
                 (customer_ids,),
             )
             rows = await cur.fetchall()
-        return [_view(row) for row in rows]
+        who = current_principal()
+        return [_view(row) for row in rows if who.is_customer(row[0])]

@@ -24,6 +24,7 @@ from backend.depot.domain import (
     WantedItem,
 )
 from backend.platform import codec
+from backend.platform.auth import require_bot
 from backend.platform.errors import BadRequest, NotFound
 from backend.platform.messages import Message, new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -290,6 +291,7 @@ class DepotService:
     async def complete(self, list_id: str, key: str | None = None) -> Any:
         async def command(uow: UnitOfWork) -> dict[str, Any]:
             shopping_list = await self._load_list(uow, list_id)
+            require_bot(shopping_list.assigned_bot_id)
             bot = await self._load_bot(uow, shopping_list.complete())
             bot.release()
             await self._save_bot(uow, bot)

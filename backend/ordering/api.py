@@ -9,14 +9,16 @@ from starlette.requests import Request
 
 from backend.ordering.application import OrderingService
 from backend.platform.api import Endpoint, Idempotent
+from backend.platform.auth import require_role
 from backend.platform.codec import MAX_TEXT
 from backend.platform.errors import BadRequest
+from backend.platform.validation import Id, IdempotencyKey
 
 
 @dataclass(frozen=True)
 class CompleteOrder:
-    invoice_id: str
-    idempotency_key: str | None = None
+    invoice_id: Id
+    idempotency_key: IdempotencyKey | None = None
 
 
 def endpoints(service: OrderingService) -> list[Endpoint]:
@@ -35,9 +37,11 @@ def endpoints(service: OrderingService) -> list[Endpoint]:
         return await service.cancel_order(request.path_params["id"], body.idempotency_key)
 
     async def ready_order(request: Request, body: Idempotent) -> Any:
+        require_role("admin")
         return await service.ready_order(request.path_params["id"], body.idempotency_key)
 
     async def complete_order(request: Request, body: CompleteOrder) -> Any:
+        require_role("admin")
         return await service.complete_order(
             request.path_params["id"], body.invoice_id, body.idempotency_key
         )

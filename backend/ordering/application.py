@@ -26,6 +26,7 @@ from backend.ordering.domain import (
 )
 from backend.platform import codec
 from backend.platform.aggregate import DomainEvent, Repository
+from backend.platform.auth import current_principal
 from backend.platform.errors import NotFound
 from backend.platform.messages import Message, Payload, new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -83,7 +84,7 @@ class OrderingService:
 
     async def load(self, uow: UnitOfWork, order_id: str) -> Order:
         order = await self.orders.load(uow, order_id)
-        if order is None:
+        if order is None or not current_principal().is_customer(order.customer_id):
             raise NotFound(f"order with id: `{order_id}` does not exist")
         return order
 
@@ -183,9 +184,11 @@ class OrderingService:
 
     async def get_order(self, order_id: str) -> dict[str, Any]:
         rows = await self._rows("id = %s", (order_id,))
-        if not rows:
+        if not rows or not current_principal().is_customer(rows[0]["customer_id"]):
             raise NotFound(f"order with id: `{order_id}` does not exist")
         return rows[0]
 
     async def customer_orders(self, customer_id: str) -> list[dict[str, Any]]:
+        if not current_principal().is_customer(customer_id):
+            return []  # as for a customer with no orders: nothing tells them it exists
         return await self._rows("customer_id = %s", (customer_id,))

@@ -20,6 +20,8 @@ class Payment:
     id: str
     customer_id: str
     amount: Decimal
+    order_id: str | None = None
+    """The order that used the payment (P3: one order at most)."""
 
     @classmethod
     def authorize(cls, id: str, customer_id: str, amount: Decimal) -> Payment:
@@ -29,10 +31,14 @@ class Payment:
             raise BadRequest("the payment amount must be positive")
         return cls(id, customer_id.strip(), amount)
 
-    def confirm(self, amount: Decimal) -> None:
-        """The saga's ConfirmPayment: the authorized amount must cover ``amount``."""
+    def confirm(self, amount: Decimal, order_id: str, customer_id: str) -> None:
+        """The saga's ConfirmPayment: the payment is used by the order of its own customer,
+        once (confirming it again for the same order is a redelivery), and covers ``amount``."""
+        if not order_id or customer_id != self.customer_id or self.order_id not in (None, order_id):
+            raise BadRequest("the payment cannot be used")
         if self.amount < amount:
             raise BadRequest("the payment amount does not cover the order total")
+        self.order_id = order_id
 
 
 # --- Invoice ---------------------------------------------------------------------------------
@@ -52,14 +58,15 @@ class Invoice:
     order_id: str
     amount: Decimal
     status: InvoiceStatus
+    customer_id: str | None = None
 
     @classmethod
-    def create(cls, order_id: str, amount: Decimal) -> Invoice:
+    def create(cls, order_id: str, amount: Decimal, customer_id: str | None = None) -> Invoice:
         if not order_id.strip():
             raise BadRequest("the order id cannot be blank")
         if check_money(amount, "invoice amount") < 0:
             raise BadRequest("the invoice amount cannot be negative")
-        return cls(order_id, order_id, amount, InvoiceStatus.PENDING)
+        return cls(order_id, order_id, amount, InvoiceStatus.PENDING, customer_id)
 
     def pay(self) -> None:
         if self.status is not InvoiceStatus.PENDING:

@@ -14,7 +14,7 @@ from backend.platform.unit_of_work import UnitOfWork
 def subscriptions(service: PaymentsService) -> list[Subscription]:
     async def order_readied(uow: UnitOfWork, message: Message) -> None:
         payload = decode_payload(message, ordering.OrderReadied)
-        await service.create_invoice(uow, payload.id, payload.total)
+        await service.create_invoice(uow, payload.id, payload.total, payload.customer_id)
 
     async def order_canceled(uow: UnitOfWork, message: Message) -> None:
         payload = decode_payload(message, ordering.OrderCanceled)
@@ -23,7 +23,9 @@ def subscriptions(service: PaymentsService) -> list[Subscription]:
     @participant
     async def confirm_payment(uow: UnitOfWork, command: Message) -> None:
         payload = decode_payload(command, messages.ConfirmPayment)
-        await service.confirm_payment(uow, payload.id, payload.amount)
+        await service.confirm_payment(
+            uow, payload.id, payload.amount, payload.order_id, payload.customer_id
+        )
 
     order_names = frozenset(
         t.name for t in ordering.contract.types() if t.topic == ordering.ORDER_TOPIC

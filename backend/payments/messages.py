@@ -22,11 +22,14 @@ class InvoicePaid(Payload):
 
 @dataclass(frozen=True)
 class ConfirmPayment(Payload):
-    """Saga command: confirm that the authorized payment exists for ``amount``."""
+    """Saga command: use the authorized payment for the order of ``customer_id`` (P3: the
+    payment is that customer's, not used by another order, and covers ``amount``)."""
 
     message_name = "paymentsapi.ConfirmPayment"
     id: str
     amount: Decimal
+    order_id: str = ""
+    customer_id: str = ""
 
 
 contract = Contract("payments")

@@ -77,7 +77,10 @@ class ModuleContext:
         ``local_modules`` are served by this same process; others need an address."""
         self._pool, self._redis = pool, redis
         self._services = ServiceClient(
-            self.settings.own_url, self.settings.service_urls, {self.name, *local_modules}
+            self.settings.own_url,
+            self.settings.service_urls,
+            {self.name, *local_modules},
+            self.settings.internal_token,
         )
         self._relay = OutboxRelay(
             database_url,

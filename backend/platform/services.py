@@ -23,12 +23,17 @@ class ServiceUnavailable(DomainError):
 
 class ServiceClient:
     def __init__(
-        self, default_url: str, urls: Mapping[str, str], local_modules: Collection[str]
+        self,
+        default_url: str,
+        urls: Mapping[str, str],
+        local_modules: Collection[str],
+        internal_token: str | None = None,
     ) -> None:
         self.default_url = default_url
         self.urls = dict(urls)
         self.local_modules = set(local_modules)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+        credential = {"authorization": f"Bearer {internal_token}"} if internal_token else {}
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0), headers=credential)
 
     def base(self, module: str) -> str:
         if module in self.urls:

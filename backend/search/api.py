@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from starlette.requests import Request
 
 from backend.platform.api import Endpoint
+from backend.platform.auth import require_role
+from backend.platform.validation import MaxLen
 from backend.search.application import SearchService
 from backend.search.domain import DEFAULT_LIMIT, SearchFilters
 
@@ -15,13 +18,19 @@ from backend.search.domain import DEFAULT_LIMIT, SearchFilters
 @dataclass(frozen=True)
 class SearchOrders:
     filters: SearchFilters = field(default_factory=SearchFilters)
-    next: str | None = None
+    next: Annotated[str, MaxLen(500)] | None = None
     limit: int = DEFAULT_LIMIT
 
 
 def endpoints(service: SearchService) -> list[Endpoint]:
     async def search_orders(request: Request, body: SearchOrders) -> Any:
-        return await service.search(body.filters, body.next, body.limit)
+        who = require_role("customer")
+        filters = body.filters
+        if not who.privileged:  # a customer searches their own orders, whatever the filter
+            if filters.customer_id not in (None, who.customer_id):
+                return {"orders": [], "next": None}
+            filters = dataclasses.replace(filters, customer_id=who.customer_id)
+        return await service.search(filters, body.next, body.limit)
 
     async def get_order(request: Request, body: None) -> Any:
         return {"order": await service.get_order(request.path_params["id"])}

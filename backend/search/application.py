@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from backend.ordering.messages import OrderItem
 from backend.platform import codec
+from backend.platform.auth import current_principal
 from backend.platform.errors import NotFound
 from backend.platform.module import ModuleContext
 from backend.platform.unit_of_work import UnitOfWork
@@ -181,9 +182,10 @@ class SearchService:
                 f"SELECT {_ORDER_COLUMNS} FROM {self.orders} WHERE order_id = %s", (order_id,)
             )
             row = await cur.fetchone()
-        if row is None:
+        view = None if row is None else order_view(row)
+        if view is None or not current_principal().is_customer(view["customer_id"]):
             raise NotFound(f"order with id: `{order_id}` does not exist")
-        return order_view(row)
+        return view
 
     async def search(self, filters: SearchFilters, next: str | None, limit: int) -> dict[str, Any]:
         """One page of matching orders, newest first, and the cursor of the next page (or None).

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.platform.aggregate import Repository
+from backend.platform.auth import require_manager, require_role
 from backend.platform.errors import NotFound
 from backend.platform.messages import new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -42,6 +43,7 @@ class StoresService:
     # --- store commands ---
 
     async def create_store(self, name: str, location: str, key: str | None = None) -> Any:
+        require_role("admin")
         store_id = str(uuid.uuid4())
 
         async def command(uow: UnitOfWork) -> dict[str, str]:
@@ -64,6 +66,8 @@ class StoresService:
     async def _change_store(
         self, store_id: str, change: Callable[[Store], None], key: str | None, what: str
     ) -> Any:
+        require_manager(store_id)
+
         async def command(uow: UnitOfWork) -> dict[str, Any]:
             store = await self.stores.load(uow, store_id)
             if store is None:
@@ -110,6 +114,8 @@ class StoresService:
     ) -> Any:
         product_id = str(uuid.uuid4())
 
+        require_manager(store_id)
+
         async def command(uow: UnitOfWork) -> dict[str, str]:
             if await self.stores.load(uow, store_id) is None:
                 raise NotFound(f"store with id: `{store_id}` does not exist")
@@ -142,6 +148,7 @@ class StoresService:
             product = await self.products.load(uow, product_id)
             if product is None:
                 raise NotFound(f"product with id: `{product_id}` does not exist")
+            require_manager(product.store_id)
             outcome = change(product)
             self.products.save(uow, product)
             view = _product_view(product)

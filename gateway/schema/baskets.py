@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from gateway.authorization import require, require_customer
 from gateway.schema.common import ctx, idempotent, money, optional_id, seg
 from gateway.schema.customers import Customer, customer_by_loader
 from gateway.schema.refs import product_ref, store_ref
@@ -85,6 +86,7 @@ async def load_basket(info: Info, basket_id: str) -> Basket:
 class BasketsQuery:
     @strawberry.field(description="A basket by id (NOT_FOUND if unknown).")
     async def basket(self, info: Info, id: strawberry.ID) -> Basket:
+        require(info, "customer")
         return await load_basket(info, str(id))
 
 
@@ -152,12 +154,14 @@ class CheckoutBasketPayload:
 class BasketsMutation:
     @strawberry.mutation(description="Start an open basket for a customer.")
     async def start_basket(self, info: Info, input: StartBasketInput) -> StartBasketPayload:
+        require_customer(info, input.customer_id)
         body = {"customer_id": str(input.customer_id), **idempotent(input.idempotency_key)}
         created = await ctx(info).call("POST", "/baskets", body)
         return StartBasketPayload(basket=await load_basket(info, created["id"]))
 
     @strawberry.mutation(description="Add a quantity of a product of a participating store.")
     async def add_basket_item(self, info: Info, input: AddBasketItemInput) -> AddBasketItemPayload:
+        require(info, "customer")
         body = {"product_id": str(input.product_id), "quantity": input.quantity,
                 **idempotent(input.idempotency_key)}  # fmt: skip
         changed = await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/addItem", body)
@@ -167,6 +171,7 @@ class BasketsMutation:
     async def remove_basket_item(
         self, info: Info, input: RemoveBasketItemInput
     ) -> RemoveBasketItemPayload:
+        require(info, "customer")
         body = {"product_id": str(input.product_id), "quantity": input.quantity,
                 **idempotent(input.idempotency_key)}  # fmt: skip
         changed = await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/removeItem", body)
@@ -174,6 +179,7 @@ class BasketsMutation:
 
     @strawberry.mutation(description="Cancel an open basket.")
     async def cancel_basket(self, info: Info, input: CancelBasketInput) -> CancelBasketPayload:
+        require(info, "customer")
         await ctx(info).call(
             "DELETE", f"/baskets/{seg(input.basket_id)}", idempotent(input.idempotency_key)
         )
@@ -185,6 +191,8 @@ class BasketsMutation:
     async def checkout_basket(
         self, info: Info, input: CheckoutBasketInput
     ) -> CheckoutBasketPayload:
+        require(info, "customer")
+        await ctx(info).call("GET", f"/payments/{seg(input.payment_id)}")  # NOT_FOUND unless theirs
         body = {"payment_id": str(input.payment_id), **idempotent(input.idempotency_key)}
         await ctx(info).call("PUT", f"/baskets/{seg(input.basket_id)}/checkout", body)
         return CheckoutBasketPayload(basket=await load_basket(info, str(input.basket_id)))

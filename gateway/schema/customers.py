@@ -8,6 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from gateway import loaders
+from gateway.authorization import require
+from gateway.errors import not_found
 from gateway.schema.common import ctx, idempotent, seg
 
 
@@ -43,6 +45,8 @@ async def customer_by_loader(info: Info, customer_id: str) -> Customer | None:
 class CustomersQuery:
     @strawberry.field(description="A customer by id (NOT_FOUND if unknown).")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer:
+        if not require(info, "customer").is_customer(id):
+            raise not_found("customer", str(id))
         return await load_customer(info, str(id))
 
 
@@ -98,6 +102,7 @@ class CustomersMutation:
     async def register_customer(
         self, info: Info, input: RegisterCustomerInput
     ) -> RegisterCustomerPayload:
+        require(info, "customer")
         body = {"name": input.name, "sms_number": input.sms_number,
                 **idempotent(input.idempotency_key)}  # fmt: skip
         created = await ctx(info).call("POST", "/customers", body)
@@ -107,6 +112,7 @@ class CustomersMutation:
     async def enable_customer(
         self, info: Info, input: EnableCustomerInput
     ) -> EnableCustomerPayload:
+        require(info, "admin")
         path = f"/customers/{seg(input.customer_id)}"
         await ctx(info).call("PUT", f"{path}/enable", idempotent(input.idempotency_key))
         return EnableCustomerPayload(customer=await load_customer(info, str(input.customer_id)))
@@ -115,6 +121,7 @@ class CustomersMutation:
     async def disable_customer(
         self, info: Info, input: DisableCustomerInput
     ) -> DisableCustomerPayload:
+        require(info, "admin")
         path = f"/customers/{seg(input.customer_id)}"
         await ctx(info).call("PUT", f"{path}/disable", idempotent(input.idempotency_key))
         return DisableCustomerPayload(customer=await load_customer(info, str(input.customer_id)))
@@ -123,6 +130,8 @@ class CustomersMutation:
     async def change_customer_sms_number(
         self, info: Info, input: ChangeCustomerSmsNumberInput
     ) -> ChangeCustomerSmsNumberPayload:
+        if not require(info, "customer").is_customer(input.customer_id):
+            raise not_found("customer", str(input.customer_id))
         body = {"sms_number": input.sms_number, **idempotent(input.idempotency_key)}
         await ctx(info).call("PUT", f"/customers/{seg(input.customer_id)}/change-sms", body)
         customer = await load_customer(info, str(input.customer_id))

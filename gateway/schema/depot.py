@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from gateway.authorization import require, require_bot
 from gateway.schema.common import (
     Connection,
     ctx,
@@ -146,16 +147,19 @@ class DepotQuery:
     async def available_shopping_lists(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[ShoppingList]:
+        require(info, "bot")
         data = await ctx(info).call("GET", "/depot/shopping/available")
         lists = [ShoppingList.from_backend(s) for s in data["shopping_lists"]]
         return paginate(lists, first, after)
 
     @strawberry.field(description="A bot by id (NOT_FOUND if unknown).")
     async def bot(self, info: Info, id: strawberry.ID) -> Bot:
+        require_bot(info, id)
         return await load_bot(info, str(id))
 
     @strawberry.field(description="All bots, by name.")
     async def bots(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Bot]:
+        require(info, "admin")
         data = await ctx(info).call("GET", "/depot/bots")
         return paginate([Bot.from_backend(b) for b in data["bots"]], first, after)
 
@@ -198,6 +202,7 @@ class CompleteShoppingListPayload:
 class DepotMutation:
     @strawberry.mutation(description="Register a bot (idle).")
     async def register_bot(self, info: Info, input: RegisterBotInput) -> RegisterBotPayload:
+        require(info, "admin")
         body = {"name": input.name, **idempotent(input.idempotency_key)}
         created = await ctx(info).call("POST", "/depot/bots", body)
         return RegisterBotPayload(bot=await load_bot(info, created["id"]))
@@ -206,6 +211,7 @@ class DepotMutation:
     async def assign_shopping_list(
         self, info: Info, input: AssignShoppingListInput
     ) -> AssignShoppingListPayload:
+        require_bot(info, input.bot_id)
         body = {"bot_id": str(input.bot_id), **idempotent(input.idempotency_key)}
         list_id = str(input.shopping_list_id)
         await ctx(info).call("PUT", f"/depot/shopping/{seg(list_id)}/assign", body)
@@ -215,6 +221,7 @@ class DepotMutation:
     async def complete_shopping_list(
         self, info: Info, input: CompleteShoppingListInput
     ) -> CompleteShoppingListPayload:
+        require(info, "bot")
         list_id = str(input.shopping_list_id)
         path = f"/depot/shopping/{seg(list_id)}/complete"
         await ctx(info).call("PUT", path, idempotent(input.idempotency_key))

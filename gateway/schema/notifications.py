@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from gateway.authorization import require
 from gateway.schema.common import Connection, ctx, paginate, timestamp
 
 LOG_LIMIT = 500
@@ -52,6 +53,7 @@ class NotificationsQuery:
     async def notifications(
         self, info: Info, customer_id: strawberry.ID, first: int = 20, after: str | None = None
     ) -> Connection[Notification]:
+        require(info, "customer")
         data = await ctx(info).call(
             "GET", "/notifications", customer_id=str(customer_id), limit=LOG_LIMIT
         )

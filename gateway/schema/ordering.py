@@ -16,6 +16,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from gateway.authorization import require
 from gateway.schema.common import ctx, idempotent, money, optional_id, seg, timestamp
 from gateway.schema.customers import Customer, customer_by_loader
 from gateway.schema.refs import product_ref, store_ref
@@ -168,6 +169,7 @@ async def load_order(info: Info, order_id: str) -> Order:
 class OrderingQuery:
     @strawberry.field(description="An order by id (NOT_FOUND if unknown).")
     async def order(self, info: Info, id: strawberry.ID) -> Order:
+        require(info, "customer")
         return await load_order(info, str(id))
 
 
@@ -186,6 +188,7 @@ class CancelOrderPayload:
 class OrderingMutation:
     @strawberry.mutation(description="Cancel a pending or approved order.")
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> CancelOrderPayload:
+        require(info, "customer")
         await ctx(info).call(
             "DELETE", f"/ordering/{seg(input.order_id)}", idempotent(input.idempotency_key)
         )

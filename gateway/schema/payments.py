@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from gateway.authorization import require, require_customer
 from gateway.schema.common import ctx, idempotent, money, seg
 from gateway.schema.customers import Customer, customer_by_loader
 
@@ -70,10 +71,12 @@ async def load_invoice(info: Info, invoice_id: str) -> Invoice:
 class PaymentsQuery:
     @strawberry.field(description="A payment by id (NOT_FOUND if unknown).")
     async def payment(self, info: Info, id: strawberry.ID) -> Payment:
+        require(info, "customer")
         return await load_payment(info, str(id))
 
     @strawberry.field(description="An invoice by id, which is its order's id (NOT_FOUND if none).")
     async def invoice(self, info: Info, id: strawberry.ID) -> Invoice:
+        require(info, "customer")
         return await load_invoice(info, str(id))
 
 
@@ -106,6 +109,7 @@ class PaymentsMutation:
     async def authorize_payment(
         self, info: Info, input: AuthorizePaymentInput
     ) -> AuthorizePaymentPayload:
+        require_customer(info, input.customer_id)
         body = {"customer_id": str(input.customer_id), "amount": str(input.amount),
                 **idempotent(input.idempotency_key)}  # fmt: skip
         created = await ctx(info).call("POST", "/payments", body)
@@ -113,6 +117,7 @@ class PaymentsMutation:
 
     @strawberry.mutation(description="Pay a pending invoice: its order is then completed.")
     async def pay_invoice(self, info: Info, input: PayInvoiceInput) -> PayInvoicePayload:
+        require(info, "customer")
         path = f"/payments/invoices/{seg(input.invoice_id)}/pay"
         await ctx(info).call("PUT", path, idempotent(input.idempotency_key))
         return PayInvoicePayload(invoice=await load_invoice(info, str(input.invoice_id)))

@@ -18,6 +18,7 @@ import orjson
 import strawberry
 from strawberry.types import Info
 
+from gateway.authorization import require
 from gateway.errors import graphql_error
 from gateway.schema.common import Connection, Edge, PageInfo, ctx, money, timestamp
 from gateway.schema.customers import Customer, customer_by_loader
@@ -153,4 +154,5 @@ class SearchQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[OrderSummary]:
+        require(info, "customer")  # the backend limits a customer to their own orders
         return await search_orders(info, filter, first, after)

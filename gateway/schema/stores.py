@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway import loaders
+from gateway.authorization import require, require_manager
 from gateway.errors import not_found
 from gateway.schema.common import ctx, seg
 
@@ -184,6 +185,7 @@ def _key(idempotency_key: str | None) -> dict[str, str]:
 class StoresMutation:
     @strawberry.mutation
     async def create_store(self, info: Info, input: CreateStoreInput) -> CreateStorePayload:
+        require(info, "admin")
         body = {"name": input.name, "location": input.location, **_key(input.idempotency_key)}
         created = await ctx(info).call("POST", "/stores", body)
         return CreateStorePayload(store=await load_store(info, created["id"]))
@@ -192,6 +194,7 @@ class StoresMutation:
     async def enable_store_participation(
         self, info: Info, input: StoreParticipationInput
     ) -> StoreParticipationPayload:
+        require_manager(info, input.store_id)
         await ctx(info).call(
             "PUT", f"/stores/{seg(input.store_id)}/participating", _key(input.idempotency_key)
         )
@@ -201,6 +204,7 @@ class StoresMutation:
     async def disable_store_participation(
         self, info: Info, input: StoreParticipationInput
     ) -> StoreParticipationPayload:
+        require_manager(info, input.store_id)
         await ctx(info).call(
             "DELETE", f"/stores/{seg(input.store_id)}/participating", _key(input.idempotency_key)
         )
@@ -208,12 +212,14 @@ class StoresMutation:
 
     @strawberry.mutation
     async def rebrand_store(self, info: Info, input: RebrandStoreInput) -> RebrandStorePayload:
+        require_manager(info, input.store_id)
         body = {"name": input.name, **_key(input.idempotency_key)}
         await ctx(info).call("PUT", f"/stores/{seg(input.store_id)}/rebrand", body)
         return RebrandStorePayload(store=await load_store(info, str(input.store_id)))
 
     @strawberry.mutation
     async def add_product(self, info: Info, input: AddProductInput) -> AddProductPayload:
+        require_manager(info, input.store_id)
         body = {
             "name": input.name,
             "price": str(input.price),
@@ -228,6 +234,7 @@ class StoresMutation:
     async def rebrand_product(
         self, info: Info, input: RebrandProductInput
     ) -> RebrandProductPayload:
+        require(info, "store_manager")
         body = {"name": input.name, "description": input.description,
                 **_key(input.idempotency_key)}  # fmt: skip
         await ctx(info).call("PUT", f"/stores/products/{seg(input.product_id)}/rebrand", body)
@@ -237,6 +244,7 @@ class StoresMutation:
     async def increase_product_price(
         self, info: Info, input: ChangeProductPriceInput
     ) -> ChangeProductPricePayload:
+        require(info, "store_manager")
         body = {"price": str(input.price), **_key(input.idempotency_key)}
         await ctx(info).call("PUT", f"/stores/products/{seg(input.product_id)}/increasePrice", body)
         return ChangeProductPricePayload(product=await load_product(info, str(input.product_id)))
@@ -245,12 +253,14 @@ class StoresMutation:
     async def decrease_product_price(
         self, info: Info, input: ChangeProductPriceInput
     ) -> ChangeProductPricePayload:
+        require(info, "store_manager")
         body = {"price": str(input.price), **_key(input.idempotency_key)}
         await ctx(info).call("PUT", f"/stores/products/{seg(input.product_id)}/decreasePrice", body)
         return ChangeProductPricePayload(product=await load_product(info, str(input.product_id)))
 
     @strawberry.mutation
     async def remove_product(self, info: Info, input: RemoveProductInput) -> RemoveProductPayload:
+        require(info, "store_manager")
         await ctx(info).call(
             "DELETE", f"/stores/products/{seg(input.product_id)}", _key(input.idempotency_key)
         )

@@ -29,6 +29,7 @@ from backend.depot.messages import PROJECTION as SHOPPING_LISTS
 from backend.ordering.messages import PROJECTION as ORDERS
 from backend.stores.messages import PROJECTION as CATALOG
 from gateway import live, telemetry
+from gateway.authorization import require, require_customer
 from gateway.errors import graphql_error
 from gateway.hub import Predicate, SubscriptionHub, Update, parse_cursor
 from gateway.schema.baskets import Basket
@@ -195,6 +196,7 @@ class Subscription:
     def order_updated(
         self, info: Info, order_id: strawberry.ID, after: After = None
     ) -> AsyncGenerator[OrderUpdate, None]:
+        require(info, "customer")
         path = f"/ordering/{seg(order_id)}"
 
         async def snapshot(cursor: str) -> OrderUpdate:
@@ -215,6 +217,7 @@ class Subscription:
     def customer_orders_updated(
         self, info: Info, customer_id: strawberry.ID, after: After = None
     ) -> AsyncGenerator[CustomerOrdersUpdate, None]:
+        require_customer(info, customer_id)
         customer = str(customer_id)
 
         async def snapshot(cursor: str) -> CustomerOrdersUpdate:
@@ -245,6 +248,7 @@ class Subscription:
     def basket_updated(
         self, info: Info, basket_id: strawberry.ID, after: After = None
     ) -> AsyncGenerator[BasketUpdate, None]:
+        require(info, "customer")
         path = f"/baskets/{seg(basket_id)}"
 
         async def snapshot(cursor: str) -> BasketUpdate:
@@ -299,6 +303,8 @@ class Subscription:
     def available_shopping_lists_updated(
         self, info: Info, after: After = None
     ) -> AsyncGenerator[AvailableShoppingListsUpdate, None]:
+        require(info, "bot")
+
         async def snapshot(cursor: str) -> AvailableShoppingListsUpdate:
             data = await ctx(info).call("GET", "/depot/shopping/available")
             lists = [ShoppingList.from_backend(s) for s in data["shopping_lists"]]

@@ -17,6 +17,7 @@ from backend.modules import MODULE_NAMES
 from backend.platform.embedded import free_port
 from tests.conftest import Servers
 from tests.e2e.test_flows import happy_path
+from tests.support.auth import INTERNAL_TOKEN, backend_headers
 from tests.support.backend import drop_database, fresh_database
 from tests.support.mall import Mall
 
@@ -36,6 +37,7 @@ async def urls(servers: Servers) -> Iterator[dict[str, str]]:
         "MALLBOTS_RELAY_POLL_SECONDS": "0.1",
         "MALLBOTS_PROJECTION_POLL_SECONDS": "0.1",
         "MALLBOTS_DB_POOL_SIZE": "3",
+        "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
     }
     processes = [
         subprocess.Popen(
@@ -78,5 +80,5 @@ async def test_the_whole_mall_flow_with_one_process_per_module(urls: dict[str, s
     for name, url in urls.items():
         health = httpx.get(f"{url}/healthz").json()
         assert health["modules"] == [name]
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, headers=backend_headers()) as http:
         await happy_path(Mall(http, lambda module: urls[module]))

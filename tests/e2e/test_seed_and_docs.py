@@ -12,6 +12,7 @@ from backend.asyncapi import DOCUMENT, render
 from backend.modules import select_modules
 from backend.seed import seed
 from tests.conftest import Servers
+from tests.support.auth import INTERNAL_TOKEN
 from tests.support.backend import RunningBackend, running_backend
 
 
@@ -24,8 +25,8 @@ async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
 
 
 async def test_seeding_twice_loads_the_demo_mall_once(backend: RunningBackend) -> None:
-    first = await seed(backend.url)
-    second = await seed(backend.url)
+    first = await seed(backend.url, INTERNAL_TOKEN)
+    second = await seed(backend.url, INTERNAL_TOKEN)
     assert first == second
     stores = (await backend.http.get("/api/stores?participating=true")).json()["stores"]
     assert [(s["name"], s["location"]) for s in stores] == [("Waldorf Books", "West Upper Level")]

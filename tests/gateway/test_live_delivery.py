@@ -13,6 +13,7 @@ import pytest
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from backend.modules import select_modules
+from backend.platform.principal import Principal
 from gateway.backend import BackendClient
 from gateway.live import LiveSink, operation_key
 from tests.conftest import Servers
@@ -135,10 +136,14 @@ async def test_a_subscriber_that_disconnects_leaves_the_others_served(
     await no_subscribers(gateway)
 
 
-def test_an_operation_key_ignores_the_order_of_variables() -> None:
-    assert operation_key("q", None, {"a": 1, "b": 2}) == operation_key("q", None, {"b": 2, "a": 1})
-    assert operation_key("q", None, {"a": 1}) != operation_key("q", "Named", {"a": 1})
-    assert operation_key("q", None, {"a": 1}) != operation_key("q", None, {"a": 2})
+def test_an_operation_key_ignores_the_order_of_variables_and_keeps_principals_apart() -> None:
+    a, b = Principal("customer", customer_id="a"), Principal("customer", customer_id="b")
+    assert operation_key("q", None, {"a": 1, "b": 2}, a) == operation_key(
+        "q", None, {"b": 2, "a": 1}, a
+    )
+    assert operation_key("q", None, {"a": 1}, a) != operation_key("q", "Named", {"a": 1}, a)
+    assert operation_key("q", None, {"a": 1}, a) != operation_key("q", None, {"a": 2}, a)
+    assert operation_key("q", None, {"a": 1}, a) != operation_key("q", None, {"a": 1}, b)
 
 
 async def test_a_live_frame_carries_its_operation_id_and_stops_once_the_client_leaves() -> None:

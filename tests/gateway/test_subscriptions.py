@@ -20,6 +20,7 @@ from graphql import GraphQLError
 from backend.modules import select_modules
 from gateway.hub import CLIENT_NAME, SubscriptionHub, Update, parse_cursor, stream_of
 from tests.conftest import Servers
+from tests.support.auth import ADMIN
 from tests.support.backend import running_backend
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.mall import Mall
@@ -92,10 +93,14 @@ async def subscription(
     gateway: RunningGateway,
     query: str,
     protocol: str = GRAPHQL_TRANSPORT_WS,
+    auth: dict[str, str] | None = ADMIN,
     **variables: Any,
 ) -> AsyncIterator[Feed]:
-    """A gql client on its own WebSocket connection; leaving the block disconnects it."""
-    transport = WebsocketsTransport(url=gateway.ws_url, subprotocols=[protocol])
+    """A gql client on its own WebSocket connection; leaving the block disconnects it.
+    ``auth`` goes in ``connection_init`` (an admin's token unless given; None: anonymous)."""
+    transport = WebsocketsTransport(
+        url=gateway.ws_url, subprotocols=[protocol], init_payload=dict(auth or {})
+    )
     request = GraphQLRequest(query, variable_values=variables)
     async with Client(transport=transport) as session:
         field = query.split("{", 2)[1].split("(")[0].strip()

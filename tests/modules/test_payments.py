@@ -35,6 +35,8 @@ from tests.conftest import Servers
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.waiting import eventually
 
+CUSTOMER = "6b0f4a4e-0c1d-4f3e-9a55-1c2d3e4f5a6b"
+
 
 @pytest.fixture(scope="module")
 async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
@@ -69,16 +71,16 @@ def order_event(payload: Payload) -> Message:
 
 
 def readied(order_id: str, total: str = "99.98") -> Message:
-    return order_event(OrderReadied(order_id, "c1", "p1", Decimal(total)))
+    return order_event(OrderReadied(order_id, CUSTOMER, "p1", Decimal(total)))
 
 
 def canceled(order_id: str) -> Message:
-    return order_event(OrderCanceled(order_id, "c1", "p1"))
+    return order_event(OrderCanceled(order_id, CUSTOMER, "p1"))
 
 
 async def authorize(backend: RunningBackend, amount: str = "49.99") -> str:
     response = await backend.http.post(
-        "/api/payments", json={"customer_id": "c1", "amount": amount}
+        "/api/payments", json={"customer_id": CUSTOMER, "amount": amount}
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -105,7 +107,7 @@ async def test_authorize_and_get_a_payment(backend: RunningBackend) -> None:
     uuid.UUID(payment_id)
     response = await backend.http.get(f"/api/payments/{payment_id}")
     assert response.json() == {
-        "payment": {"id": payment_id, "customer_id": "c1", "amount": "49.99"}
+        "payment": {"id": payment_id, "customer_id": CUSTOMER, "amount": "49.99"}
     }
     whole = await authorize(backend, "10")
     payment = (await backend.http.get(f"/api/payments/{whole}")).json()["payment"]
@@ -242,7 +244,9 @@ async def test_canceling_an_order_without_a_pending_invoice_does_nothing(
 
 async def test_other_order_events_are_ignored(backend: RunningBackend) -> None:
     order_id = str(uuid.uuid4())
-    created = OrderCreated(order_id, "c1", "p1", "", [OrderItem("pr", "st", Decimal("1.00"), 1)])
+    created = OrderCreated(
+        order_id, CUSTOMER, "p1", "", [OrderItem("pr", "st", Decimal("1.00"), 1)]
+    )
     await deliver(backend, ORDER_TOPIC, order_event(created))
     assert await invoice(backend, order_id) is None
     assert await backend.sql(
@@ -264,13 +268,19 @@ async def test_a_malformed_order_event_is_dead_lettered(backend: RunningBackend)
 
 
 async def confirm(
-    backend: RunningBackend, payment_id: str, amount: str, *, times: int = 1
+    backend: RunningBackend,
+    payment_id: str,
+    amount: str,
+    *,
+    times: int = 1,
+    order_id: str | None = None,
+    customer_id: str = CUSTOMER,
 ) -> list[Message]:
     channel = f"test.replies.{uuid.uuid4().hex}"
-    saga_id = str(uuid.uuid4())
+    saga_id = order_id or str(uuid.uuid4())
     command = new_message(
         COMMAND_TOPIC,
-        ConfirmPayment(payment_id, Decimal(amount)),
+        ConfirmPayment(payment_id, Decimal(amount), saga_id, customer_id),
         metadata={COMMAND_REPLY_CHANNEL: channel, COMMAND_SAGA_ID: saga_id},
     )
     await deliver(backend, COMMAND_TOPIC, command, times=times)
@@ -281,8 +291,8 @@ async def confirm(
 
 
 async def test_a_payment_covering_the_total_is_confirmed(backend: RunningBackend) -> None:
-    payment_id = await authorize(backend, "49.99")
     for amount in ("49.99", "10.00"):
+        payment_id = await authorize(backend, "49.99")
         (reply,) = await confirm(backend, payment_id, amount)
         assert (reply.name, reply.metadata[REPLY_OUTCOME]) == ("reply.Success", "SUCCESS")
 
@@ -297,6 +307,21 @@ async def test_a_payment_short_of_the_total_is_refused(backend: RunningBackend) 
     }
 
 
+async def test_a_payment_is_used_by_one_order_of_its_own_customer(
+    backend: RunningBackend,
+) -> None:
+    """P3: another order, or another customer's order, cannot use it."""
+    payment_id = await authorize(backend, "49.99")
+    (first,) = await confirm(backend, payment_id, "5.00")
+    assert first.metadata[REPLY_OUTCOME] == "SUCCESS"
+    refused = {"code": "BAD_REQUEST", "error": "the payment cannot be used"}
+    (second,) = await confirm(backend, payment_id, "5.00")
+    assert (second.metadata[REPLY_OUTCOME], second.payload) == ("FAILURE", refused)
+    other = await authorize(backend, "49.99")
+    (foreign,) = await confirm(backend, other, "5.00", customer_id=str(uuid.uuid4()))
+    assert (foreign.metadata[REPLY_OUTCOME], foreign.payload) == ("FAILURE", refused)
+
+
 async def test_an_unknown_payment_cannot_be_confirmed(backend: RunningBackend) -> None:
     (reply,) = await confirm(backend, "nope", "1.00")
     assert reply.name == "reply.Failure"
@@ -305,11 +330,12 @@ async def test_an_unknown_payment_cannot_be_confirmed(backend: RunningBackend) -
 
 async def test_a_duplicate_confirm_is_answered_once(backend: RunningBackend) -> None:
     payment_id = await authorize(backend)
-    replies = await confirm(backend, payment_id, "1.00", times=2)
+    order_id = str(uuid.uuid4())
+    replies = await confirm(backend, payment_id, "1.00", times=2, order_id=order_id)
     assert [r.name for r in replies] == ["reply.Success"]
     # Both copies were acknowledged before ``confirm`` returned; the relay has had its chance.
-    later = await confirm(backend, payment_id, "1.00")
-    assert len(later) == 1
+    later = await confirm(backend, payment_id, "1.00", order_id=order_id)
+    assert [r.name for r in later] == ["reply.Success"]
     assert len(await backend.published(replies[0].subject)) == 1
 
 
@@ -331,12 +357,12 @@ async def snapshot(backend: RunningBackend) -> list[tuple[Any, ...]]:
     [
         ("POST", "/api/payments", {"amount": "1.00"}, 400,
          "invalid request: customer_id: missing"),
-        ("POST", "/api/payments", {"customer_id": "c1"}, 400, "invalid request: amount: missing"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": 10.5}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER}, 400, "invalid request: amount: missing"),
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": 10.5}, 400,
          "invalid request: amount: expected a decimal string"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": "ten"}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "ten"}, 400,
          "invalid request: amount: not a decimal number"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": True}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": True}, 400,
          "invalid request: amount: expected a decimal string"),
         ("POST", "/api/payments", {"customer_id": 7, "amount": "1.00"}, 400,
          "invalid request: customer_id: expected a string"),
@@ -344,18 +370,18 @@ async def snapshot(backend: RunningBackend) -> list[tuple[Any, ...]]:
          "invalid request: customer_id: longer than 1000 characters"),
         ("POST", "/api/payments", {"customer_id": " ", "amount": "1.00"}, 400,
          "the customer id cannot be blank"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": "0"}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "0"}, 400,
          "the payment amount must be positive"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": "-1.00"}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "-1.00"}, 400,
          "the payment amount must be positive"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": "1.001"}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "1.001"}, 400,
          "the payment amount cannot have more than two decimal places"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": "1e30"}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "1e30"}, 400,
          "the payment amount is too large"),
-        ("POST", "/api/payments", {"customer_id": "c1", "amount": "NaN"}, 400,
+        ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "NaN"}, 400,
          "the payment amount must be a number"),
         ("POST", "/api/payments",
-         {"customer_id": "c1", "amount": "-1", "idempotency_key": "bad-1"}, 400,
+         {"customer_id": CUSTOMER, "amount": "-1", "idempotency_key": "bad-1"}, 400,
          "the payment amount must be positive"),
         ("GET", "/api/payments/nope", None, 404, "payment with id: `nope` does not exist"),
         ("GET", "/api/payments/invoices/nope", None, 404,

@@ -15,6 +15,7 @@ import psutil
 
 from backend.platform.embedded import free_port, remove_tree
 from tests.conftest import Servers
+from tests.support.auth import INTERNAL_TOKEN
 
 
 def wait_for_http(url: str, process: subprocess.Popen[str], timeout: float = 60) -> httpx.Response:
@@ -29,10 +30,12 @@ def wait_for_http(url: str, process: subprocess.Popen[str], timeout: float = 60)
             time.sleep(0.1)
 
 
-def wait_for_seed(url: str, process: subprocess.Popen[str]) -> list[dict[str, object]]:
+def wait_for_seed(
+    url: str, process: subprocess.Popen[str], headers: dict[str, str]
+) -> list[dict[str, object]]:
     deadline = time.monotonic() + 60
     while True:
-        stores: list[dict[str, object]] = httpx.get(url).json()["stores"]
+        stores: list[dict[str, object]] = httpx.get(url, headers=headers).json()["stores"]
         if stores or time.monotonic() > deadline:
             return stores
         assert process.poll() is None
@@ -54,6 +57,7 @@ def test_backend_serves_health_and_readiness(servers: Servers) -> None:
         "DATABASE_URL": servers.database_url,
         "REDIS_URL": servers.redis_url,
         "MALLBOTS_BACKEND_PORT": str(port),
+        "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "backend", "--modules", "stores"],
@@ -79,6 +83,7 @@ def test_readiness_reports_an_unreachable_redis(servers: Servers) -> None:
         "DATABASE_URL": servers.database_url,
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
         "MALLBOTS_BACKEND_PORT": str(port),
+        "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "backend", "--modules", "stores"], env=env, text=True
@@ -95,7 +100,8 @@ def test_readiness_reports_an_unreachable_redis(servers: Servers) -> None:
 
 
 def test_unknown_module_is_a_clear_error(servers: Servers) -> None:
-    env = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url}
+    env = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url,
+           "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN}  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-m", "backend.cli", "backend", "--modules", "stores,shoes"],
         env=env,
@@ -122,13 +128,18 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
             stdout=subprocess.PIPE,
         )  # fmt: skip
         assert wait_for_http(f"{base}/healthz", first).status_code == 200
-        seeded = wait_for_seed(f"{base}/api/stores", first)
+        for secret in ("internal-token", "jwt-secret"):  # generated, for their owner only
+            assert (data / secret).stat().st_mode & 0o777 == 0o600
+        service = {"authorization": f"Bearer {(data / 'internal-token').read_text()}"}
+        seeded = wait_for_seed(f"{base}/api/stores", first, service)
         assert [s["name"] for s in seeded] == ["Waldorf Books"]
         graphql = f"http://127.0.0.1:{gateway_port}/graphql"
         wait_for_http(f"http://127.0.0.1:{gateway_port}/healthz", first)
         answer = httpx.post(graphql, json={"query": "{ stores { name } }"})
         assert answer.json() == {"data": {"stores": [{"name": "Waldorf Books"}]}}
-        created = httpx.post(f"{base}/api/stores", json={"name": "Kept", "location": "L2"})
+        created = httpx.post(
+            f"{base}/api/stores", json={"name": "Kept", "location": "L2"}, headers=service
+        )
         assert created.status_code == 201
         store_id = created.json()["id"]
         postgres_pid = int((data / "postgres/data/postmaster.pid").read_text().split()[0])
@@ -138,6 +149,7 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
         assert first.returncode == 0
         assert f"{base}/healthz" in output
         assert graphql in output
+        assert "Admin token: ey" in output and "Demo customer token (Buyer #1): ey" in output
         assert not alive(postgres_pid) and not alive(redis_pid), "no orphan servers"
         assert not (data / "servers.json").exists()
 
@@ -147,10 +159,11 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
         )  # fmt: skip
         try:
             wait_for_http(f"{base}/healthz", second)
-            kept = httpx.get(f"{base}/api/stores/{store_id}")
+            kept = httpx.get(f"{base}/api/stores/{store_id}", headers=service)
             assert kept.status_code == 200 and kept.json()["store"]["name"] == "Kept"
             time.sleep(1)  # give a second seeding (which must write nothing) time to run
-            names = sorted(s["name"] for s in httpx.get(f"{base}/api/stores").json()["stores"])
+            stores = httpx.get(f"{base}/api/stores", headers=service).json()["stores"]
+            names = sorted(s["name"] for s in stores)
             assert names == ["Kept", "Waldorf Books"]
         finally:
             second.send_signal(signal.SIGTERM)

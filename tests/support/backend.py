@@ -21,6 +21,7 @@ from backend.platform.embedded import free_port
 from backend.platform.host import BackendHost
 from backend.platform.messages import ENVELOPE_FIELD, Message
 from backend.platform.module import Module
+from tests.support.auth import INTERNAL_TOKEN, backend_headers
 
 TEST_SETTINGS = Settings(
     retry_base_seconds=0.05,
@@ -28,6 +29,7 @@ TEST_SETTINGS = Settings(
     relay_poll_seconds=0.1,
     projection_poll_seconds=0.1,
     max_deliveries=3,
+    internal_token=INTERNAL_TOKEN,
 )
 
 
@@ -115,7 +117,7 @@ async def serving_backend(
         await asyncio.sleep(0.02)
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=10, headers=backend_headers()) as http:
             yield RunningBackend(host, http, database_url, redis_url, url)
     finally:
         server.should_exit = True

@@ -13,6 +13,7 @@ import uvicorn
 from backend.platform.embedded import free_port
 from gateway.app import create_app
 from gateway.config import GatewaySettings
+from tests.support.auth import INTERNAL_TOKEN, TOKENS
 
 
 @dataclasses.dataclass
@@ -42,6 +43,8 @@ async def running_gateway(
             "redis_url": redis_url,
             "port": port,
             "development": True,
+            "tokens": TOKENS,
+            "internal_token": INTERNAL_TOKEN,
             **overrides,
         },
     )

@@ -41,12 +41,24 @@ def test_the_largest_amount_is_accepted() -> None:
 
 @pytest.mark.parametrize("total", ["49.99", "10.00", "0"])
 def test_a_payment_covers_a_total_up_to_its_amount(total: str) -> None:
-    Payment("p1", "c1", Decimal("49.99")).confirm(Decimal(total))
+    Payment("p1", "c1", Decimal("49.99")).confirm(Decimal(total), "o1", "c1")
 
 
 def test_a_payment_does_not_cover_a_larger_total() -> None:
     with pytest.raises(BadRequest, match="^the payment amount does not cover the order total$"):
-        Payment("p1", "c1", Decimal("49.99")).confirm(Decimal("50.00"))
+        Payment("p1", "c1", Decimal("49.99")).confirm(Decimal("50.00"), "o1", "c1")
+
+
+def test_a_payment_is_used_once_by_its_own_customer() -> None:
+    payment = Payment("p1", "c1", Decimal("49.99"))
+    payment.confirm(Decimal("10.00"), "o1", "c1")
+    assert payment.order_id == "o1"
+    payment.confirm(Decimal("10.00"), "o1", "c1")  # the same order again: a redelivery
+    for order_id, customer_id in (("o2", "c1"), ("o1", "c2"), ("", "c1")):
+        with pytest.raises(BadRequest, match="^the payment cannot be used$"):
+            payment.confirm(Decimal("10.00"), order_id, customer_id)
+    with pytest.raises(BadRequest, match="^the payment cannot be used$"):
+        Payment("p2", "c1", Decimal("49.99")).confirm(Decimal("10.00"), "o3", "c2")
 
 
 def test_an_invoice_bills_an_order_under_its_id() -> None:
