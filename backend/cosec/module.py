@@ -17,6 +17,7 @@ def build(ctx: ModuleContext) -> ModuleParts:
     return ModuleParts(
         routes=build_routes("cosec", endpoints(service)),
         subscriptions=subscriptions(service),
+        background=[service.watch],
     )
 
 

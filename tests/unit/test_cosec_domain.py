@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
 
-from backend.cosec.domain import (
-    COMPENSATION,
-    CREATE_ORDER,
-    CREATE_ORDER_STEPS,
-    FORWARD,
-    PENDING,
-    Command,
-    CompensationFailed,
-    CreateOrderData,
-    HistoryEntry,
-    Reply,
-    SagaDefinition,
-    SagaItem,
-    SagaState,
-    Step,
-    Transition,
-    command_headers,
-    on_reply,
-    reply_outcome,
-    reply_saga_id,
-    start,
-)
+from backend.cosec.domain import CREATE_ORDER, CREATE_ORDER_STEPS, CreateOrderData, SagaItem
 from backend.cosec.messages import SAGA_NAME
 from backend.customers.messages import COMMAND_TOPIC as CUSTOMERS
 from backend.customers.messages import AuthorizeCustomer
@@ -51,7 +32,28 @@ from backend.platform.messages import (
     MalformedMessage,
     Payload,
 )
-from backend.platform.saga import Failure, Success
+from backend.platform.saga import (
+    COMPENSATION,
+    FORWARD,
+    PENDING,
+    Command,
+    CompensationFailed,
+    Failure,
+    HistoryEntry,
+    Reply,
+    SagaDefinition,
+    SagaState,
+    Step,
+    Success,
+    Transition,
+    command_headers,
+    mismatch,
+    on_reply,
+    on_timer,
+    reply_outcome,
+    reply_saga_id,
+    start,
+)
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 T1 = dt.datetime(2026, 1, 1, 12, 5, tzinfo=dt.UTC)
@@ -67,6 +69,7 @@ ORDER = OrderCreated(
     ],
 )
 DATA = CreateOrderData.from_order(ORDER)
+ID_0, ID_1 = (str(uuid.uuid5(uuid.NAMESPACE_URL, f"saga:{SAGA_NAME}:o1:{n}")) for n in (0, 1))
 
 AUTHORIZE = Command(CUSTOMERS, AuthorizeCustomer("c1"))
 CREATE_LIST = Command(
@@ -157,7 +160,11 @@ def test_start_skips_step_0_and_authorizes_the_customer() -> None:
             step=1,
             done=False,
             compensating=False,
-            history=(HistoryEntry(1, FORWARD, "customersapi.AuthorizeCustomer", PENDING, T0),),
+            history=(
+                HistoryEntry(
+                    1, FORWARD, "customersapi.AuthorizeCustomer", PENDING, T0, command_id=ID_0
+                ),
+            ),
         ),
         AUTHORIZE,
     )
@@ -170,8 +177,12 @@ def test_a_reply_resolves_the_pending_entry_and_sends_the_next_command() -> None
     assert second.command == CREATE_LIST
     assert second.state.step == 2
     assert second.state.history == (
-        HistoryEntry(1, FORWARD, "customersapi.AuthorizeCustomer", OUTCOME_SUCCESS, T1),
-        HistoryEntry(2, FORWARD, "depotapi.CreateShoppingListCommand", PENDING, T1),
+        HistoryEntry(
+            1, FORWARD, "customersapi.AuthorizeCustomer", OUTCOME_SUCCESS, T1, command_id=ID_0
+        ),
+        HistoryEntry(
+            2, FORWARD, "depotapi.CreateShoppingListCommand", PENDING, T1, command_id=ID_1
+        ),
     )
     assert first.state.step == 1, "states are values: the old one is unchanged"
 
@@ -229,8 +240,9 @@ def test_a_failed_create_shopping_list_reply_still_sets_the_list_but_is_not_comp
 
 
 def test_replies_to_compensations_do_not_run_action_reply_handlers() -> None:
+    pending = HistoryEntry(2, COMPENSATION, "depotapi.CancelShoppingListCommand", PENDING, T0)
     compensating = SagaState(
-        "o1", SAGA_NAME, DATA, step=2, done=False, compensating=True, history=()
+        "o1", SAGA_NAME, DATA, step=2, done=False, compensating=True, history=(pending,)
     )
     after = on_reply(CREATE_ORDER, compensating, ok(CreatedShoppingListReply("other")), T1)
     assert after is not None
@@ -260,7 +272,8 @@ def test_a_failed_compensation_is_an_error(step: int, command: str) -> None:
 
 
 def test_a_failed_compensation_without_a_reason_says_so() -> None:
-    state = SagaState("o1", SAGA_NAME, DATA, step=0, done=False, compensating=True)
+    pending = HistoryEntry(0, COMPENSATION, "ordersapi.RejectOrder", PENDING, T0)
+    state = SagaState("o1", SAGA_NAME, DATA, 0, done=False, compensating=True, history=(pending,))
     reply = Reply(
         CreatedShoppingListReply.message_name, OUTCOME_FAILURE, CreatedShoppingListReply("x")
     )
@@ -313,10 +326,14 @@ def test_a_saga_with_no_commands_is_done_at_once() -> None:
 
 
 def test_commands_carry_the_saga_headers() -> None:
-    assert command_headers(CREATE_ORDER, "o1") == {
+    state = start(CREATE_ORDER, "o1", DATA, T0).state
+    assert state.pending is not None
+    assert command_headers(CREATE_ORDER, state) == {
         "COMMAND_REPLY_CHANNEL": REPLY_TOPIC,
         "COMMAND_SAGA_ID": "o1",
         "COMMAND_SAGA_NAME": "cosec.CreateOrder",
+        "COMMAND_SAGA_STEP": "1",
+        "COMMAND_SAGA_COMMAND_ID": state.pending.command_id,
     }
 
 
@@ -343,3 +360,61 @@ def test_a_reply_outcome_must_be_success_or_failure() -> None:
     for metadata in ({}, {"REPLY_OUTCOME": "MAYBE"}):
         with pytest.raises(MalformedMessage, match="reply has no valid REPLY_OUTCOME header"):
             reply_outcome(metadata)
+
+
+def answer(state: SagaState[CreateOrderData], reply: Reply, **headers: object) -> Reply:
+    """``reply`` with the saga headers of the command in flight (overridden by ``headers``)."""
+    assert state.pending is not None
+    fields = {"step": state.pending.step, "command_id": state.pending.command_id, **headers}
+    return dataclasses.replace(reply, **fields)  # type: ignore[arg-type]
+
+
+def test_a_reply_is_matched_to_the_step_and_command_it_answers() -> None:
+    first = start(CREATE_ORDER, "o1", DATA, T0).state
+    second = on_reply(CREATE_ORDER, first, answer(first, ok()), T1)
+    assert second is not None and second.state.step == 2
+    late = answer(first, ok())  # another answer to step 1, once the saga is on step 2
+    assert mismatch(second.state, late) == "it answers step 1, the saga waits on step 2"
+    assert on_reply(CREATE_ORDER, second.state, late, T1) is None
+    foreign = answer(second.state, ok(CreatedShoppingListReply("sl1")), command_id="other")
+    assert mismatch(second.state, foreign).startswith("it answers command other")
+    assert on_reply(CREATE_ORDER, second.state, foreign, T1) is None
+    right = on_reply(CREATE_ORDER, second.state, answer(second.state, ok()), T1)
+    assert right is not None and right.state.step == 3
+
+
+def test_commands_get_distinct_ids_that_are_the_same_whoever_computes_them() -> None:
+    _, state = run()
+    ids = [entry.command_id for entry in state.history]
+    assert len(set(ids)) == len(ids) == 5
+    assert run()[1].history == state.history
+
+
+def test_a_silent_step_is_sent_again_with_the_same_id_then_compensated_past_its_deadline() -> None:
+    definition = dataclasses.replace(
+        CREATE_ORDER, resend_after=dt.timedelta(seconds=30), deadline=dt.timedelta(minutes=2)
+    )
+    first = start(definition, "o1", DATA, T0).state
+    assert first.pending is not None
+    quiet = on_timer(definition, first, T0 + dt.timedelta(seconds=29))
+    assert quiet == Transition(first, None)
+    again = on_timer(definition, first, T0 + dt.timedelta(seconds=31))
+    assert again.command == AUTHORIZE
+    assert again.state.pending is not None
+    assert again.state.pending.command_id == first.pending.command_id
+    assert again.state.pending.sends == 2
+    assert on_timer(definition, again.state, T0 + dt.timedelta(seconds=45)).command is None
+    late = T0 + dt.timedelta(minutes=2, seconds=1)
+    gave_up = on_timer(definition, again.state, late)
+    assert gave_up.command == REJECT
+    assert gave_up.state.compensating
+    assert gave_up.state.history[0].outcome == OUTCOME_FAILURE
+    assert gave_up.state.history[0].error == "no reply within 120 s"
+    # A compensation has no deadline: it is sent again for as long as nobody answers.
+    later = on_timer(definition, gave_up.state, late + dt.timedelta(hours=1))
+    assert later.command == REJECT and not later.state.done
+
+
+def test_the_timer_leaves_a_finished_saga_alone() -> None:
+    _, state = run()
+    assert on_timer(CREATE_ORDER, state, T1 + dt.timedelta(days=1)) == Transition(state, None)

@@ -1,0 +1,116 @@
+"""A silent participant never strands a saga: its command is sent again (the same message, so
+the participant's inbox drops a repeat), and past the step's deadline the saga compensates.
+
+Only cosec runs, with short timeouts; the test plays every participant.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from backend.cosec.module import module as cosec
+from backend.customers.messages import COMMAND_TOPIC as CUSTOMERS
+from backend.depot.messages import REPLY_TOPIC
+from backend.ordering.messages import COMMAND_TOPIC as ORDERING
+from backend.platform.messages import OUTCOME_SUCCESS
+from backend.platform.saga import Success, reply_to
+from tests.conftest import Servers
+from tests.modules.test_cosec import (
+    answer,
+    commands,
+    finished,
+    handled,
+    order_created,
+    publish,
+    saga,
+    steps,
+)
+from tests.support.backend import RunningBackend, running_backend
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
+    """Each test has its own backend: two at a time would share the cosec consumer group."""
+    async with running_backend(
+        servers.database_url,
+        servers.redis_url,
+        [cosec],
+        saga_resend_seconds=0.4,
+        saga_deadline_seconds=1.5,
+        saga_timer_seconds=0.1,
+    ) as running:
+        yield running
+
+
+async def test_a_silent_step_is_sent_again_then_compensated_and_the_order_rejected(
+    backend: RunningBackend,
+) -> None:
+    order_id = str(uuid.uuid4())
+    await publish(backend, order_created(order_id))
+    sent = await eventually(lambda: commands(backend, CUSTOMERS, order_id), lambda c: len(c) >= 2)
+    assert {c.id for c in sent} == {sent[0].id}, "a re-sent command is the same message"
+    assert sent[0].metadata["COMMAND_SAGA_STEP"] == "1"
+    assert sent[0].metadata["COMMAND_SAGA_COMMAND_ID"] == sent[0].id
+
+    reject = await eventually(lambda: commands(backend, ORDERING, order_id), bool)
+    assert reject[0].name == "ordersapi.RejectOrder"
+    state = await saga(backend, order_id)
+    assert state["compensating"] and not state["done"]
+    first = state["history"][0]
+    assert (first["command"], first["outcome"]) == ("customersapi.AuthorizeCustomer", "FAILURE")
+    assert first["error"] == "no reply within 2 s"
+    assert first["sends"] >= 2
+
+    late = reply_to(sent[0], Success(), OUTCOME_SUCCESS)  # the participant wakes up, too late
+    await handled(backend, REPLY_TOPIC, await publish(backend, late))
+    assert steps(await saga(backend, order_id))[-1] == (
+        0, "compensation", "ordersapi.RejectOrder", "PENDING"
+    )  # fmt: skip
+
+    await answer(backend, reject[0])
+    done = await finished(backend, order_id)
+    assert steps(done) == [
+        (1, "forward", "customersapi.AuthorizeCustomer", "FAILURE"),
+        (0, "compensation", "ordersapi.RejectOrder", "SUCCESS"),
+    ]
+
+
+async def test_sagas_list_stuck_shows_what_each_waits_on_past_the_timeout(
+    servers: Servers,
+) -> None:
+    async with running_backend(
+        servers.database_url, servers.redis_url, [cosec], saga_resend_seconds=3600
+    ) as backend:  # its own timer stays quiet
+        await list_stuck(backend)
+
+
+async def list_stuck(backend: RunningBackend) -> None:
+    silent, answered = str(uuid.uuid4()), str(uuid.uuid4())
+    await publish(backend, order_created(silent))
+    await publish(backend, order_created(answered))
+    for order_id in (silent, answered):
+        await eventually(lambda o=order_id: commands(backend, CUSTOMERS, o), bool)  # type: ignore[misc]
+    (authorize,) = (await commands(backend, CUSTOMERS, answered))[:1]
+    await answer(backend, authorize)
+    await eventually(lambda: saga(backend, answered), lambda s: s["step"] == 2)
+
+    env = {**os.environ, "DATABASE_URL": backend.database_url, "MALLBOTS_SAGA_RESEND_SECONDS": "0"}
+
+    def listing() -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", "sagas", "list", "--stuck"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    out = listing()
+    assert f"{silent}  step=1  forward customersapi.AuthorizeCustomer" in out
+    assert f"{answered}  step=2  forward depotapi.CreateShoppingListCommand" in out
+    env["MALLBOTS_SAGA_RESEND_SECONDS"] = "3600"
+    assert listing().endswith("0 stuck saga(s)\n")
