@@ -9,7 +9,7 @@ from backend.platform.principal import PRINCIPAL_HEADER, Principal, forward
 from gateway.auth import TokenSettings, mint
 
 JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes!"
-INTERNAL_TOKEN = "test-internal-token"
+INTERNAL_TOKEN = "test-internal-token-of-at-least-32-bytes"
 TOKENS = TokenSettings(secret=JWT_SECRET)
 
 
