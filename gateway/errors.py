@@ -93,7 +93,10 @@ def report(errors: Sequence[GraphQLError]) -> None:
             error.extensions = {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}
             CLIENT_ERRORS["INTERNAL_SERVER_ERROR"] += 1
             continue
-        code = str((error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED")
+        code = str(
+            (error.extensions or {}).get("code")
+            or default_code({"message": error.message, "path": error.path})
+        )
         CLIENT_ERRORS[code] += 1
         if code in OPERATIONAL:
             log.warning("%s: %s", code, error.message)

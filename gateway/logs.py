@@ -15,7 +15,8 @@ import re
 
 from backend.platform.masking import mask_phone, mask_text
 
-_PHONE = re.compile(r"(?<![\w.:/-])\+?\d(?:[ ().-]{0,2}\d){6,14}(?![\w-])")
+_PHONE = re.compile(r"(?<![\w.:/-])(?!\d{13}-\d)\+?\d(?:[ ().-]{0,2}\d){6,14}(?![\w-])")
+"""7 to 15 digits with separators; not a Redis stream entry id (milliseconds-sequence)."""
 _FIELDS = re.compile(
     r"""(?P<key>["']?(?:smsNumber|sms_number|text|notificationText)["']?\s*[:=]\s*)"""
     r"""(?P<quote>["'])(?P<value>(?:\\.|(?!(?P=quote)).)*)(?P=quote)"""

@@ -14,6 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
 from gateway import live
+from gateway.errors import ReportingSchema
 from gateway.schema.baskets import BasketsMutation, BasketsQuery
 from gateway.schema.customers import CustomersMutation, CustomersQuery
 from gateway.schema.depot import DepotMutation, DepotQuery
@@ -92,7 +93,7 @@ class CachedNameConverter(NameConverter):
 
 
 def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
-    return strawberry.Schema(
+    return ReportingSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
