@@ -26,7 +26,7 @@ from strawberry.subscriptions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from gateway import dev_auth, graphiql, http_spec, live, protection, telemetry
+from gateway import dev_auth, graphiql, http_spec, live, protection, telemetry, webclient
 from gateway.auth import AuthenticationFailed, Authenticator
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
@@ -217,6 +217,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=protection.middleware(settings),
+        exception_handlers={404: webclient.fallback()},  # the web client at / (gateway/web)
     )
     tracing.instrument_app(app)
     return app
