@@ -92,15 +92,17 @@ def projection_batch(module: str, projection: str, events: Sequence[Any]) -> Ite
 
 @contextlib.contextmanager
 def saga_step(transition: Any) -> Iterator[None]:
-    """A saga transition (a ``Transition`` of ``backend.cosec.domain``): the step that answered a
-    reply (or started the saga) and the command it sends next, whose messages are created inside
-    this span. Counts sagas started and finished, and their duration."""
+    """A saga transition (``backend.platform.saga.Transition``): the step that answered a reply,
+    started the saga or timed out, and the command it sends next, whose message is created inside
+    this span. Counts sagas started and finished, the commands sent, and the saga's duration
+    (from the first command it sent)."""
     state = transition.state
     history = state.history
     answered = [entry for entry in history if entry.outcome != "PENDING"]
+    pending = history[-1] if history and history[-1].outcome == "PENDING" else None
     outcome = answered[-1].outcome if answered else "STARTED"
     direction = "compensating" if state.compensating else "forward"
-    attributes = {
+    attributes: tracing.Attributes = {
         "mallbots.saga.name": state.name,
         "mallbots.saga.step": state.step,
         "mallbots.saga.outcome": outcome,
@@ -109,14 +111,15 @@ def saga_step(transition: Any) -> Iterator[None]:
     }
     with tracing.span(f"saga {state.name} step {state.step}", attributes):
         yield
-    if not answered:
+    if len(history) == 1 and pending is not None and getattr(pending, "sends", 1) <= 1:
         metrics.SAGAS_STARTED.labels(state.name).inc()
     if transition.command is not None:
         metrics.SAGA_STEPS.labels(state.name, str(state.step), direction).inc()
     if state.done:
+        label = "compensated" if state.compensating else "completed"
         finished = metrics.SAGAS_COMPENSATED if state.compensating else metrics.SAGAS_COMPLETED
         finished.labels(state.name).inc()
         if history:
-            seconds = (dt.datetime.now(dt.UTC) - history[0].at).total_seconds()
-            label = "compensated" if state.compensating else "completed"
+            began = min(entry.sent_at or entry.at for entry in history)
+            seconds = (dt.datetime.now(dt.UTC) - began).total_seconds()
             metrics.SAGA_DURATION.labels(state.name, label).observe(max(seconds, 0.0))

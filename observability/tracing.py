@@ -268,7 +268,7 @@ def process(group: str, topic: str, message: Any) -> Iterator[Span]:
 def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
     """``send <topic>``: one PRODUCER span per relayed message (topic, envelope), each a child of
     the context recorded in the outbox row, around the pipelined ``XADD``."""
-    if not _state.enabled:
+    if not _state.enabled or not rows:
         yield
         return
     spans = []
@@ -284,6 +284,9 @@ def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
                 attributes=attributes,
             )
         )  # fmt: skip
+    # The pipelined XADD runs as a child of the batch's first send span (instrumented again:
+    # the relay's loop is untraced), so the trace shows the Redis round trip itself.
+    token = otel_context.attach(trace.set_span_in_context(spans[0], otel_context.Context()))
     try:
         yield
     except BaseException as exc:
@@ -292,6 +295,7 @@ def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
             started.set_status(Status(StatusCode.ERROR, type(exc).__name__))
         raise
     finally:
+        otel_context.detach(token)
         for started in spans:
             started.end()
 

@@ -46,6 +46,7 @@ from backend.platform.saga import (
     start,
 )
 from backend.platform.unit_of_work import UnitOfWork
+from observability import hops
 
 log = logging.getLogger(__name__)
 
@@ -214,14 +215,15 @@ class SagaRunner(Generic[D]):
     def _send(self, uow: UnitOfWork, transition: Transition[D], cause: Message | None) -> None:
         """Publish the transition's command; its message id is the command id in the history,
         so that a re-sent command is the same message (participants drop the repeat)."""
-        command, state = transition.command, transition.state
-        if command is None or state.pending is None:
-            return
-        headers = command_headers(self.definition, state)
-        if cause is None:
-            headers["correlation_id"] = state.id
-        message = new_message(command.topic, command.payload, cause=cause, metadata=headers)
-        uow.publish(dataclasses.replace(message, id=state.pending.command_id))
+        with hops.saga_step(transition):
+            command, state = transition.command, transition.state
+            if command is None or state.pending is None:
+                return
+            headers = command_headers(self.definition, state)
+            if cause is None:
+                headers["correlation_id"] = state.id
+            message = new_message(command.topic, command.payload, cause=cause, metadata=headers)
+            uow.publish(dataclasses.replace(message, id=state.pending.command_id))
 
     def _columns(self, state: SagaState[D]) -> tuple[Any, ...]:
         """data, step, done, compensating, history: as the table stores them."""
