@@ -60,7 +60,12 @@ def _configure_logging() -> None:
 
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     """Start the embedded servers (unless URLs are given), then the backend; stop all on exit."""
-    from backend.platform.embedded import EmbeddedPostgres, EmbeddedRedis
+    from backend.platform.embedded import (
+        EmbeddedPostgres,
+        EmbeddedRedis,
+        without_password,
+        write_private,
+    )
 
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
     children: list[subprocess.Popen[bytes]] = []
@@ -83,10 +88,15 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
             started.append(redis_server)
             redis_url = redis_server.start()
         if started:
-            servers_file(settings).write_text(
-                json.dumps({"database_url": database_url, "redis_url": redis_url})
+            write_private(  # the URLs carry the servers' passwords
+                servers_file(settings),
+                json.dumps({"database_url": database_url, "redis_url": redis_url}),
             )
-            log.info("embedded PostgreSQL at %s, Redis at %s", database_url, redis_url)
+            log.info(
+                "embedded PostgreSQL at %s, Redis at %s",
+                without_password(database_url),
+                without_password(redis_url),
+            )
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         env.setdefault("MALLBOTS_ENV", "development")
         env.setdefault("MALLBOTS_BACKEND_URL", settings.own_url)
