@@ -51,4 +51,5 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
+	! test -f .mallbots/postgres/location || rm -rf "$$(cat .mallbots/postgres/location)"
 	rm -rf $(VENV) .mallbots

@@ -11,7 +11,7 @@ PostgreSQL refuses to run as root. As root we run it as the system user ``embedd
 user owns: so it never needs to reach into ``.venv``, and no folder's permissions change except
 the data folder's own (``o+x``, to be traversed). When a parent of the data folder is closed to
 that user (a clone under ``/root``, a 0700 home), its folder is kept under
-:data:`SYSTEM_RUNTIME_BASE` instead, named after the data folder (see ADR 0017).
+:data:`SYSTEM_RUNTIME_BASE` instead, named after the data folder (ADR 0017).
 """
 
 from __future__ import annotations
