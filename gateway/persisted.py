@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FILE = Path(__file__).parent / "web" / "dist" / "persisted-operations.json"
 MODES = ("off", "log", "enforce")
+_NAMED = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 _LOGGED_AT_MOST = 1000
 """Unknown documents logged per process in ``log`` mode (then silently counted)."""
 
@@ -73,7 +75,13 @@ class PersistedOperations:
         path = Path(file) if file else DEFAULT_FILE
         if mode == "off" and not path.is_file():
             return cls(mode, {})
-        return cls(mode, load_manifest(path))
+        try:
+            return cls(mode, load_manifest(path))
+        except ValueError:
+            if mode != "off":
+                raise
+            log.warning("persisted operations off: %s is not a valid manifest", path)
+            return cls(mode, {})
 
     def resolve(
         self, query: str | None, extensions: Mapping[str, Any] | None, operation_name: str | None
@@ -108,9 +116,15 @@ class PersistedOperations:
             log.info(
                 "operation not in the persisted manifest: sha256 %s, name %s",
                 digest,
-                operation_name or "(anonymous)",
+                operation_name or _name_in(query),
             )
         return query
+
+
+def _name_in(document: str) -> str:
+    """The first operation's name, for the log (the document is not parsed yet)."""
+    found = _NAMED.search(document)
+    return found.group(1) if found else "(anonymous)"
 
 
 class PersistedOperationsExtension(SchemaExtension):

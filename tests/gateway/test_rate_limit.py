@@ -1,0 +1,86 @@
+"""Rate limiting (issue 10, item 7): token buckets in Redis per client IP and per principal,
+shared by every gateway replica, answered with ``RATE_LIMITED``, ``retryAfterSeconds`` and, on
+HTTP, 429 with ``Retry-After``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from gateway.ratelimit import PREFIX
+from tests.conftest import Servers
+from tests.support.auth import auth_headers
+from tests.support.gateway import RunningGateway, running_gateway
+
+QUERY = {"query": "{ __typename }"}
+NO_BACKEND = "http://127.0.0.1:9"
+"""Nothing here reaches the backend."""
+
+
+@pytest.fixture(autouse=True)
+async def fresh_buckets(servers: Servers) -> AsyncIterator[None]:
+    """Every test starts with full buckets (they are keyed by 127.0.0.1 in all of them)."""
+    client = aioredis.from_url(servers.redis_url)
+    async for key in client.scan_iter(match=f"{PREFIX}*"):
+        await client.delete(key)
+    await client.aclose()
+    yield
+
+
+async def post(gateway: RunningGateway, headers: dict[str, str] | None = None) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=30) as http:
+        return await http.post(gateway.graphql_url, json=QUERY, headers=headers)
+
+
+async def test_a_client_ip_past_its_burst_is_told_when_to_retry(servers: Servers) -> None:
+    async with running_gateway(
+        NO_BACKEND, servers.redis_url, rate_limit=True,
+        rate_limit_ip_burst=3, rate_limit_ip_per_second=0.01,
+    ) as gateway:  # fmt: skip
+        allowed = [await post(gateway) for _ in range(3)]
+        refused = await post(gateway)
+    assert [r.json() for r in allowed] == [{"data": {"__typename": "Query"}}] * 3
+    assert refused.status_code == 429
+    (error,) = refused.json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    retry = error["extensions"]["retryAfterSeconds"]
+    assert 90 <= retry <= 100  # one token at 0.01 per second
+    assert refused.headers["retry-after"] == str(retry)
+    assert error["message"] == f"too many requests; retry in {retry} s"
+
+
+async def test_replicas_share_the_buckets(servers: Servers) -> None:
+    settings = {"rate_limit": True, "rate_limit_ip_burst": 3, "rate_limit_ip_per_second": 0.01}
+    async with (
+        running_gateway(NO_BACKEND, servers.redis_url, **settings) as one,
+        running_gateway(NO_BACKEND, servers.redis_url, **settings) as two,
+    ):
+        answers = [await post(one), await post(two), await post(one), await post(two)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+
+
+async def test_each_principal_has_a_bucket_of_its_own(servers: Servers) -> None:
+    async with running_gateway(
+        NO_BACKEND, servers.redis_url, rate_limit=True, rate_limit_ip_burst=100,
+        rate_limit_principal_burst=2, rate_limit_principal_per_second=0.01,
+    ) as gateway:  # fmt: skip
+        ann = auth_headers("customer", customer_id=str(uuid.uuid4()))
+        bob = auth_headers("customer", customer_id=str(uuid.uuid4()))
+        anns = [(await post(gateway, ann)).status_code for _ in range(3)]
+        bobs = [(await post(gateway, bob)).status_code for _ in range(2)]
+        anonymous = [(await post(gateway)).status_code for _ in range(3)]
+    assert anns == [200, 200, 429]
+    assert bobs == [200, 200]
+    assert anonymous == [200, 200, 200]  # only the client IP's bucket (burst 100) applies
+
+
+async def test_rate_limiting_is_off_unless_enabled(servers: Servers) -> None:
+    async with running_gateway(
+        NO_BACKEND, servers.redis_url, rate_limit_ip_burst=1, rate_limit_ip_per_second=0.01
+    ) as gateway:
+        statuses = [(await post(gateway)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
