@@ -23,6 +23,7 @@ from backend.ordering.domain import order_id_for_basket
 from tests.bench.clients import BenchError, Feed, GraphQLSocket, HTTPConnection
 from tests.bench.report import Row, median, percentile
 from tests.bench.stack import MallStack
+from tests.support.auth import auth_headers
 
 CHECKOUT = """mutation($input: CheckoutBasketInput!) {
   checkoutBasket(input: $input) { basket { id status } } }"""
@@ -69,8 +70,9 @@ async def checkout_latencies(stack: MallStack, orders: int, warmup: int) -> list
     mall = stack.mall
     _, product_id = await mall.store_with_product("10.00")
     customer_id = await mall.customer("Checkout bench")
-    socket = await GraphQLSocket.connect(stack.gateway.ws_url)
-    gateway = await HTTPConnection.open(stack.gateway.url)
+    bearer = auth_headers("customer", customer_id=customer_id)
+    socket = await GraphQLSocket.connect(stack.gateway.ws_url, init_payload=bearer)
+    gateway = await HTTPConnection.open(stack.gateway.url, headers=bearer)
     customer_feed = Feed()
     socket.subscribe(CUSTOMER_ORDERS, {"id": customer_id}, customer_feed)
     latencies = []

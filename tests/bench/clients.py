@@ -37,30 +37,37 @@ class HTTPConnection:
     the server closed while it was idle (uvicorn does after 5 s) is opened again."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        host: str,
+        port: int,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.host = host
         self.port = port
+        self.extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        """Header lines sent with every request (a bearer token)."""
 
     @classmethod
-    async def open(cls, url: str) -> HTTPConnection:
+    async def open(cls, url: str, headers: dict[str, str] | None = None) -> HTTPConnection:
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         reader, writer = await asyncio.open_connection(host, port)
-        return cls(reader, writer, host, port)
+        return cls(reader, writer, host, port, headers)
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         """The status and body of one request (a JSON body, if any)."""
         if self.reader.at_eof() or self.writer.is_closing():
             await self.close()
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(
+        head_lines = (
             f"{method} {path} HTTP/1.1\r\nhost: {self.host}:{self.port}\r\n"
-            f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n".encode()
-            + body
+            f"content-type: application/json\r\ncontent-length: {len(body)}\r\n{self.extra}\r\n"
         )
+        self.writer.write(head_lines.encode() + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *lines = head[:-4].split(b"\r\n")
         status = int(status_line.split(b" ", 2)[1])
@@ -118,8 +125,10 @@ Sink = Callable[[float, dict[str, Any]], None]
 class GraphQLSocket(asyncio.Protocol):
     """One graphql-transport-ws connection; subscriptions on it deliver to their sinks."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, init_payload: dict[str, str] | None = None) -> None:
         self.ws = ClientProtocol(parse_uri(url), subprotocols=[GRAPHQL_TRANSPORT_WS])
+        self.init_payload = init_payload or {}
+        """What ``connection_init`` carries (the bearer token)."""
         loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.ready: asyncio.Future[None] = loop.create_future()
@@ -129,10 +138,12 @@ class GraphQLSocket(asyncio.Protocol):
         self._ids = itertools.count(1)
 
     @classmethod
-    async def connect(cls, url: str, timeout: float = 30.0) -> GraphQLSocket:
+    async def connect(
+        cls, url: str, timeout: float = 30.0, init_payload: dict[str, str] | None = None
+    ) -> GraphQLSocket:
         uri = parse_uri(url)
         loop = asyncio.get_running_loop()
-        _, socket = await loop.create_connection(lambda: cls(url), uri.host, uri.port)
+        _, socket = await loop.create_connection(lambda: cls(url, init_payload), uri.host, uri.port)
         await asyncio.wait_for(socket.ready, timeout)
         return socket
 
@@ -174,7 +185,7 @@ class GraphQLSocket(asyncio.Protocol):
                 if self.ws.handshake_exc is not None:
                     self._fail(BenchError(f"WebSocket handshake failed: {self.ws.handshake_exc}"))
                 else:
-                    self._send({"type": "connection_init", "payload": {}})
+                    self._send({"type": "connection_init", "payload": self.init_payload})
             elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                 if not event.fin:
                     self._fail(BenchError("a fragmented message (not expected from the server)"))

@@ -16,6 +16,7 @@ from tests.bench.clients import BenchError, HTTPConnection
 from tests.bench.noop_server import NOOP
 from tests.bench.report import Row, median, percentile
 from tests.bench.stack import MallStack, server_process
+from tests.support.auth import JWT_SECRET, auth_headers
 
 ADD_ITEM = """mutation($input: AddBasketItemInput!) {
   addBasketItem(input: $input) { basket { id total items { productId quantity } } } }"""
@@ -32,11 +33,17 @@ class Load:
 
 
 async def drive(
-    url: str, bodies_of: Callable[[int], list[bytes]], clients: int, warmup: float, seconds: float
+    url: str,
+    bodies_of: Callable[[int], list[bytes]],
+    clients: int,
+    warmup: float,
+    seconds: float,
+    headers: dict[str, str],
 ) -> Load:
-    """``clients`` connections, each sending its next request as soon as the last one is
-    answered, for ``warmup`` + ``seconds``; the rate and latencies (ms) of the measured part."""
-    connections = [await HTTPConnection.open(url) for _ in range(clients)]
+    """``clients`` connections, each sending its next request (with ``headers``) as soon as the
+    last one is answered, for ``warmup`` + ``seconds``; the rate and latencies (ms) of the
+    measured part."""
+    connections = [await HTTPConnection.open(url, headers) for _ in range(clients)]
     latencies: list[float] = []
     completed = 0
     start = time.perf_counter() + warmup
@@ -78,6 +85,7 @@ async def mutation_rows(stack: MallStack, smoke: bool) -> list[Row]:
         for n in range(1, PRODUCTS)
     ]  # fmt: skip
     customer_id = await mall.customer("Mutation bench")
+    bearer = auth_headers("customer", customer_id=customer_id)  # the anchor checks it too
     levels = (1, 2, 4) if smoke else (1, 16, 64)
     baskets = [
         str((await mall.call("POST", "baskets", "", {"customer_id": customer_id}, 201))["id"])
@@ -96,12 +104,11 @@ async def mutation_rows(stack: MallStack, smoke: bool) -> list[Row]:
     warmup, seconds = (0.1, 0.3) if smoke else (1.0, 5.0)
     port = free_port()
     rows = []
-    async with server_process(["-m", "tests.bench.noop_server", "--port", str(port)], {}, port) as (
-        anchor
-    ):
+    anchor_args = ["-m", "tests.bench.noop_server", "--port", str(port)]
+    async with server_process(anchor_args, {"MALLBOTS_JWT_SECRET": JWT_SECRET}, port) as (anchor):
         for clients in levels:
-            ours = await drive(stack.gateway.url, add_item, clients, warmup, seconds)
-            ceiling = await drive(anchor.url, noop, clients, warmup, seconds)
+            ours = await drive(stack.gateway.url, add_item, clients, warmup, seconds, bearer)
+            ceiling = await drive(anchor.url, noop, clients, warmup, seconds, bearer)
             case = f"addBasketItem via gateway, {clients} client(s)"
             name = "no-op Strawberry mutation"
             target = "≥ 0.5× no-op" if clients == max(levels) else ""

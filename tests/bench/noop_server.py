@@ -5,14 +5,21 @@ HTTP protocol implementation). ``python -m tests.bench.noop_server --port P``"""
 from __future__ import annotations
 
 import argparse
+import os
+from typing import Any
 
 import strawberry
 import uvicorn
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+
+from backend.platform.principal import Principal
+from gateway.auth import AuthenticationFailed, Authenticator, TokenSettings
 
 NOOP = "mutation { noop }"
 
@@ -31,8 +38,24 @@ class Mutation:
         return 1
 
 
+class AuthenticatedGraphQL(GraphQL[Principal, None]):
+    """Authenticates each request's bearer token as the gateway does (``gateway.auth``), so the
+    anchor pays for authentication like the case it anchors."""
+
+    def __init__(self, schema: strawberry.Schema, authenticator: Authenticator) -> None:
+        super().__init__(schema)
+        self.authenticator = authenticator
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Principal:
+        try:
+            return await self.authenticator.principal(request.headers.get("authorization"))
+        except AuthenticationFailed as exc:
+            raise HTTPException(401, str(exc)) from None
+
+
 def create_app() -> Starlette:
-    graphql: GraphQL[None, None] = GraphQL(strawberry.Schema(query=Query, mutation=Mutation))
+    authenticator = Authenticator(TokenSettings(secret=os.environ["MALLBOTS_JWT_SECRET"]))
+    graphql = AuthenticatedGraphQL(strawberry.Schema(query=Query, mutation=Mutation), authenticator)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -20,6 +20,7 @@ import httpx
 import redis.asyncio as aioredis
 
 from backend.platform.embedded import free_port
+from tests.support.auth import INTERNAL_TOKEN, JWT_SECRET, backend_headers
 from tests.support.backend import drop_database, fresh_database
 from tests.support.mall import Mall
 
@@ -107,6 +108,7 @@ async def mall_stack(database_server_url: str, redis_url: str) -> AsyncIterator[
         "REDIS_URL": redis_url,
         "MALLBOTS_MODULES": "all",
         "MALLBOTS_BACKEND_PORT": str(backend_port),  # also the address modules call each other at
+        "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
     }
     try:
         async with server_process(["-m", "backend.cli", "backend"], backend_env, backend_port) as (
@@ -116,11 +118,19 @@ async def mall_stack(database_server_url: str, redis_url: str) -> AsyncIterator[
                 "MALLBOTS_BACKEND_URL": backend.url,
                 "REDIS_URL": redis_url,
                 "MALLBOTS_GATEWAY_PORT": str(gateway_port),
+                "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
+                "MALLBOTS_JWT_SECRET": JWT_SECRET,
+                # rate limiting on (its cost is measured), with limits the benchmarks never hit
+                **{
+                    f"MALLBOTS_RATE_LIMIT_{who}_{what}": "1000000"
+                    for who in ("IP", "PRINCIPAL")
+                    for what in ("PER_SECOND", "BURST")
+                },
             }
             gateway_args = ["-m", "backend.cli", "gateway", "--port", str(gateway_port)]
             async with (
                 server_process(gateway_args, gateway_env, gateway_port) as gateway,
-                httpx.AsyncClient(timeout=30) as http,
+                httpx.AsyncClient(timeout=30, headers=backend_headers()) as http,
             ):
                 yield MallStack(backend, gateway, Mall(http, lambda _: backend.url), redis_url)
     finally:

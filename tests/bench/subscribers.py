@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 from tests.bench.clients import BenchError, GraphQLSocket, HTTPConnection
 from tests.bench.report import Row, median, percentile
 from tests.bench.stack import MallStack
+from tests.support.auth import auth_headers, backend_headers
 
 BASKET_UPDATED = """subscription($id: ID!) {
   basketUpdated(basketId: $id) { cursor basket { id items { productId quantity } } } }"""
@@ -90,20 +91,22 @@ class Follower:
             self.arrivals.record(quantity, at)
 
 
-async def follow(url: str, basket_id: str, arrivals: Arrivals) -> Follower:
-    socket = await GraphQLSocket.connect(url)
+async def follow(url: str, basket_id: str, arrivals: Arrivals, bearer: dict[str, str]) -> Follower:
+    socket = await GraphQLSocket.connect(url, init_payload=bearer)
     follower = Follower(socket, arrivals)
     socket.subscribe(BASKET_UPDATED, {"id": basket_id}, follower)
     await asyncio.wait_for(follower.first, 60)
     return follower
 
 
-async def follow_many(url: str, basket_id: str, arrivals: Arrivals, n: int) -> list[Follower]:
+async def follow_many(
+    url: str, basket_id: str, arrivals: Arrivals, n: int, bearer: dict[str, str]
+) -> list[Follower]:
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def one() -> Follower:
         async with gate:
-            return await follow(url, basket_id, arrivals)
+            return await follow(url, basket_id, arrivals, bearer)
 
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
@@ -175,8 +178,10 @@ async def subscriber_rows(stack: MallStack, smoke: bool) -> list[Row]:
     _allow_open_files(2 * levels[-1] + 1_000)
     mall = stack.mall
     _, product_id = await mall.store_with_product("1.00")
-    basket_id = await mall.basket(await mall.customer("Subscriber bench"), product_id, quantity=1)
-    backend = await HTTPConnection.open(stack.backend.url)
+    customer_id = await mall.customer("Subscriber bench")
+    bearer = auth_headers("customer", customer_id=customer_id)
+    basket_id = await mall.basket(customer_id, product_id, quantity=1)
+    backend = await HTTPConnection.open(stack.backend.url, headers=backend_headers())
     changer = Changer(backend, basket_id, product_id, quantity=1)
     url = stack.gateway.ws_url
     arrivals = Arrivals()
@@ -185,7 +190,7 @@ async def subscriber_rows(stack: MallStack, smoke: bool) -> list[Row]:
     try:
         # Warm-up: the gateway's first subscriptions and payloads load code and fill caches.
         arrivals.expected = 10
-        warm = await follow_many(url, basket_id, arrivals, 10)
+        warm = await follow_many(url, basket_id, arrivals, 10, bearer)
         changer.quantity = await warm[0].first
         for _ in range(3):
             await changer.change(arrivals)
@@ -194,7 +199,7 @@ async def subscriber_rows(stack: MallStack, smoke: bool) -> list[Row]:
         for level, count in zip(levels, rounds, strict=True):
             added = level - len(followers)
             before = gateway_rss(stack.gateway.pid)
-            followers += await follow_many(url, basket_id, arrivals, added)
+            followers += await follow_many(url, basket_id, arrivals, added, bearer)
             await asyncio.sleep(0.1 if smoke else 1.0)
             per_subscriber = (gateway_rss(stack.gateway.pid) - before) / added / 1024
             arrivals.expected = level
