@@ -22,13 +22,18 @@ def describe(pact: Pact, message: Msg) -> None:
     )
 
 
+def as_bytes(body: object) -> bytes:
+    """A message body as Pact hands it over (bytes, text or its own string type)."""
+    assert body is not None, "a message without contents"
+    return body if isinstance(body, bytes) else str(body).encode()
+
+
 def examples(pact: Pact) -> dict[str, tuple[bytes, dict[str, Any]]]:
     """The pact's example of each message (as Pact renders it), by message id."""
     found: dict[str, tuple[bytes, dict[str, Any]]] = {}
 
     def collect(body: str | bytes | None, metadata: dict[str, Any]) -> None:
-        assert body is not None
-        raw = body.encode() if isinstance(body, str) else body
+        raw = as_bytes(body)
         found[Message.from_json(raw).id] = (raw, metadata)
 
     pact.verify(collect, "Async")

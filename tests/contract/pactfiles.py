@@ -38,15 +38,15 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
-def write_and_compare(pact: Pact, scratch: Path) -> Path:
-    """Write ``pact``; fail if the committed file differs (unless updating). The committed path."""
-    committed = PACTS / file_name(pact.consumer, pact.provider)
+def write_and_compare(scratch: Path, *pacts: Pact) -> Path:
+    """Write ``pacts`` (of one consumer and provider: the first replaces the file, the others
+    merge into it); fail if the committed file differs (unless updating). The committed path."""
+    committed = PACTS / file_name(pacts[0].consumer, pacts[0].provider)
+    folder = PACTS if UPDATE else scratch
+    for index, pact in enumerate(pacts):
+        pact.write_file(folder, overwrite=index == 0)
     if UPDATE:
-        PACTS.mkdir(exist_ok=True)
-        committed.unlink(missing_ok=True)
-        pact.write_file(PACTS, overwrite=True)
         return committed
-    pact.write_file(scratch, overwrite=True)
     written = load(scratch / committed.name)
     assert committed.exists(), (
         f"{committed.name} is not committed: run the consumer tests with MALLBOTS_UPDATE_PACTS=1"

@@ -118,6 +118,49 @@ async def completed(mall: Mall) -> Ids:
     return ids
 
 
+async def store_changed(mall: Mall) -> Ids:
+    ids = await store_exists(mall)
+    store, product = f"/{ids['store_id']}", f"/products/{ids['product_id']}"
+    await mall.call("PUT", "stores", f"{store}/rebrand", {"name": "Waldorf Books & Games"})
+    await mall.call("PUT", "stores", f"{product}/rebrand", {"name": "EDA with Go"})
+    await mall.call("PUT", "stores", f"{product}/increasePrice", {"price": "59.99"})
+    await mall.call("PUT", "stores", f"{product}/decreasePrice", {"price": "39.99"})
+    await mall.call("DELETE", "stores", product, {})
+    return ids
+
+
+async def sms_changed(mall: Mall) -> Ids:
+    ids = await customer_exists(mall)
+    await mall.call("PUT", "customers", f"/{ids['customer_id']}/change-sms", {"sms_number": "555"})
+    return ids
+
+
+async def canceled(mall: Mall) -> Ids:
+    ids = await approved(mall)
+    await mall.call("DELETE", "ordering", f"/{ids['order_id']}", {})
+    await mall.order_reaches(ids["order_id"], "cancelled")
+    return ids
+
+
+async def rejected(mall: Mall, ids: Ids) -> Ids:
+    await mall.checkout(ids["basket_id"], ids["payment_id"])
+    order = await mall.the_order_of(ids["customer_id"], "rejected")
+    await mall.saga_done(order["id"])
+    return {**ids, "order_id": order["id"]}
+
+
+async def unauthorized(mall: Mall) -> Ids:
+    ids = await payment_exists(mall)
+    await mall.call("PUT", "customers", f"/{ids['customer_id']}/disable", {})
+    return await rejected(mall, ids)
+
+
+async def unpaid(mall: Mall) -> Ids:
+    ids = await open_basket(mall)
+    ids["payment_id"] = await mall.payment(ids["customer_id"], "1.00")
+    return await rejected(mall, ids)
+
+
 async def notifications(mall: Mall, customer_id: str) -> list[dict[str, Any]]:
     found = await mall.call("GET", "notifications", f"?customer_id={customer_id}")
     return list(found["notifications"])
@@ -140,4 +183,9 @@ STATES: dict[str, State] = {
     "a shopping list is assigned to a bot": list_assigned,
     "an order is ready and its invoice pending": ready,
     "an order is completed": completed,
+    "a store was rebranded and its product rebranded, repriced and removed": store_changed,
+    "a customer changed their SMS number": sms_changed,
+    "an approved order was cancelled": canceled,
+    "a disabled customer checked out": unauthorized,
+    "a basket was checked out with a payment that does not cover it": unpaid,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,9 @@ INTERNAL_TOKEN = "contract-tests-internal-token"
 class Provider:
     backend: RunningBackend
     mall: Mall
-    state_url: str
+    state_url: str = ""
+    since_ms: int = 0
+    """When the last state set-up began: the messages to verify were published after it."""
 
 
 @contextlib.asynccontextmanager
@@ -58,7 +61,7 @@ async def serve(app: Any) -> AsyncIterator[str]:
         await serving
 
 
-def state_app(mall: Mall) -> Starlette:
+def state_app(provider: Provider) -> Starlette:
     """Pact's state-change endpoint: sets a state up and answers the ids to inject."""
 
     async def change(request: Request) -> JSONResponse:
@@ -68,7 +71,8 @@ def state_app(mall: Mall) -> Starlette:
         state = STATES.get(body["state"])
         if state is None:
             return JSONResponse({"error": f"unknown provider state {body['state']!r}"}, 400)
-        return JSONResponse(await state(mall))
+        provider.since_ms = int(time.time() * 1000)
+        return JSONResponse(await state(provider.mall))
 
     return Starlette(routes=[Route("/_pact/state", change, methods=["POST"])])
 
@@ -81,9 +85,10 @@ async def provider(database_url: str, redis_url: str) -> AsyncIterator[Provider]
     ) as backend:
         headers = {"authorization": f"Bearer {INTERNAL_TOKEN}"}
         async with httpx.AsyncClient(timeout=10, headers=headers) as http:
-            mall = Mall(http, lambda module: backend.url)
-            async with serve(state_app(mall)) as url:
-                yield Provider(backend, mall, f"{url}/_pact/state")
+            running = Provider(backend, Mall(http, lambda module: backend.url))
+            async with serve(state_app(running)) as url:
+                running.state_url = f"{url}/_pact/state"
+                yield running
 
 
 def verifier(name: str, provider: Provider, pacts: list[Path]) -> Verifier:

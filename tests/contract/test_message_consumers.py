@@ -43,4 +43,4 @@ async def test_consumer_handles_the_messages_of_its_pacts(
             assert (metadata["topic"], metadata["message"]) == (message.topic, message.name)
             await feed(backend, consumer, raw)
     for pact in pacts.values():
-        write_and_compare(pact, tmp_path)
+        write_and_compare(tmp_path, pact)
