@@ -178,7 +178,10 @@ def create_app(settings: GatewaySettings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         backend = BackendClient(
-            settings.backend_url, settings.backend_timeout_seconds, settings.internal_token
+            settings.backend_url,
+            settings.backend_timeout_seconds,
+            settings.internal_token,
+            settings.service_urls,
         )
         state["backend"] = app.state.backend = backend
         hub = SubscriptionHub(settings.redis_url) if settings.redis_url else None

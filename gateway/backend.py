@@ -37,9 +37,15 @@ class BackendClient:
     """Create inside the running event loop (the gateway's lifespan does)."""
 
     def __init__(
-        self, base_url: str, timeout_seconds: float = 5.0, internal_token: str | None = None
+        self,
+        base_url: str,
+        timeout_seconds: float = 5.0,
+        internal_token: str | None = None,
+        service_urls: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.service_urls = {m: url.rstrip("/") for m, url in (service_urls or {}).items()}
+        """Where each module is served when that is not ``base_url`` (one process per module)."""
         self.internal_token = internal_token or ""
         self._credential = {"authorization": f"Bearer {internal_token}"} if internal_token else {}
         self._forwarded: dict[str, tuple[str, float]] = {}
@@ -67,7 +73,7 @@ class BackendClient:
         try:
             async with self.session.request(
                 method,
-                f"{self.base_url}/api{path}",
+                f"{self.base_of(path)}/api{path}",
                 data=orjson.dumps(body) if body is not None else None,
                 headers={"content-type": "application/json", **self._credential, **(headers or {})},
                 params=params,
@@ -90,6 +96,11 @@ class BackendClient:
                 str(data.get("message", "request refused")), str(data.get("code", "BAD_REQUEST"))
             )
         return data
+
+    def base_of(self, path: str) -> str:
+        """The address of the module ``path`` (``/<module>/...``) belongs to."""
+        module = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        return self.service_urls.get(module, self.base_url)
 
     def forwarded(self, principal: Principal) -> str:
         """The signed header that tells the backend who a request acts for; each is reused

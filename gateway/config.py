@@ -6,12 +6,16 @@ import os
 from dataclasses import dataclass, field
 
 from backend.platform.config import env_float, env_int
+from backend.platform.services import parse_service_urls
 from gateway.auth import DEFAULT_NAMESPACE, TokenSettings
 
 
 @dataclass(frozen=True)
 class GatewaySettings:
     backend_url: str = "http://127.0.0.1:8080"
+    service_urls: dict[str, str] = field(default_factory=dict)
+    """Modules served elsewhere than ``backend_url``, by name (``MALLBOTS_SERVICE_URLS``): one
+    process per module."""
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -64,6 +68,7 @@ class GatewaySettings:
         env = os.environ.get("MALLBOTS_ENV", "production")
         return cls(
             backend_url=os.environ.get("MALLBOTS_BACKEND_URL", "http://127.0.0.1:8080"),
+            service_urls=parse_service_urls(os.environ.get("MALLBOTS_SERVICE_URLS", "")),
             redis_url=os.environ.get("REDIS_URL") or None,
             host=os.environ.get("MALLBOTS_GATEWAY_HOST", "127.0.0.1"),
             port=env_int("MALLBOTS_GATEWAY_PORT", 8000),
