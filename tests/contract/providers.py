@@ -91,10 +91,11 @@ async def provider(database_url: str, redis_url: str) -> AsyncIterator[Provider]
                 yield running
 
 
-def verifier(name: str, provider: Provider, pacts: list[Path]) -> Verifier:
+def verifier(name: str, provider: Provider, pacts: list[Path], url: str | None = None) -> Verifier:
+    """A verifier of ``pacts`` against the backend (or whatever serves ``url`` in front of it)."""
     checked = (
         Verifier(name, host="127.0.0.1")
-        .add_transport(url=provider.backend.url)
+        .add_transport(url=url or provider.backend.url)
         .state_handler(provider.state_url, teardown=False, body=True)
         .add_custom_header("Authorization", f"Bearer {INTERNAL_TOKEN}")
         .set_coloured_output(enabled=False)

@@ -12,14 +12,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import Servers
 from tests.contract.http_calls import PROVIDERS as HTTP_PROVIDERS
 from tests.contract.message_pacts import PRODUCERS
-from tests.contract.pactfiles import committed_pacts, participant
+from tests.contract.pactfiles import PACTS, committed_pacts, file_name, participant
 from tests.contract.producing import produce
-from tests.contract.providers import Provider, on_loop, provider, verifier, verify
+from tests.contract.providers import Provider, on_loop, provider, serve, verifier, verify
 
 MODULES = tuple(dict.fromkeys((*HTTP_PROVIDERS, *PRODUCERS)))
 
@@ -45,3 +46,46 @@ async def test_module_honours_its_pacts(module: str, served: Provider) -> None:
         checked.message_handler(message)
     report = await verify(checked)
     assert "(OK)" in report and "FAILED" not in report
+
+
+def renaming(upstream: str, old: bytes, new: bytes) -> Any:
+    """An ASGI proxy to ``upstream`` that renames a JSON member in every answer: a provider
+    whose field drifted from the pact."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            event = await receive()
+            body += event.get("body", b"")
+            if not event.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"] if k != b"host"}
+        url = f"{upstream}{scope['path']}?{scope['query_string'].decode()}"
+        async with httpx.AsyncClient() as client:
+            answer = await client.request(scope["method"], url, content=body, headers=headers)
+        content = answer.content.replace(b'"' + old + b'":', b'"' + new + b'":')
+        await send(
+            {
+                "type": "http.response.start",
+                "status": answer.status_code,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    return app
+
+
+async def test_a_drifted_provider_field_fails_verification_readably(served: Provider) -> None:
+    name = participant("stores")
+    async with serve(renaming(served.backend.url, b"location", b"place")) as url:
+        checked = verifier(name, served, [PACTS / file_name("gateway", name)], url)
+        checked.filter("^get a store$")
+        with pytest.raises(AssertionError) as failed:
+            await verify(checked)
+    report = str(failed.value)
+    assert "get a store" in report
+    assert "has a matching body (FAILED)" in report
+    assert "$.store -> Actual map is missing the following keys: location" in report
