@@ -16,6 +16,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from backend.platform import credentials
 from backend.platform.config import Settings
 
 log = logging.getLogger("mallbots")
@@ -99,17 +100,21 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
             )
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         env.setdefault("MALLBOTS_ENV", "development")
+        for variable, value in credentials.ensure(settings.data_dir).items():
+            env.setdefault(variable, value)
         env.setdefault("MALLBOTS_BACKEND_URL", settings.own_url)
         for process in ("backend", "gateway"):
             children.append(
                 subprocess.Popen([sys.executable, "-m", "backend.cli", process], env=env)
             )
         url = settings.own_url
+        seeded: dict[str, str] = {}
         if _wait_healthy(url, children):
             from backend.seed import seed
 
             try:
-                log.info("demo mall seeded: %s", asyncio.run(seed(url)))
+                seeded = asyncio.run(seed(url, env["MALLBOTS_INTERNAL_TOKEN"]))
+                log.info("demo mall seeded: %s", seeded)
             except (RuntimeError, OSError) as exc:  # serve anyway; `mallbots seed` can retry
                 log.error("%s", exc)
         from gateway.config import GatewaySettings
@@ -118,7 +123,8 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         _wait_healthy(f"http://{gateway.host}:{gateway.port}", children)
         print(
             f"MallBots GraphQL: http://{gateway.host}:{gateway.port}/graphql\n"
-            f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)",
+            f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)\n"
+            + _dev_tokens(env["MALLBOTS_JWT_SECRET"], seeded.get("customer")),
             flush=True,
         )
         while not stopping and all(child.poll() is None for child in children):
@@ -139,6 +145,44 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
             servers_file(settings).unlink(missing_ok=True)
 
 
+def _dev_tokens(secret: str, customer_id: str | None) -> str:
+    """The lines that give a developer tokens to try the API with (`mallbots token` makes more)."""
+    from backend.platform.principal import Principal
+    from gateway.auth import mint
+
+    lines = [f"Admin token: {mint(secret, Principal('admin', subject='dev-admin'))}"]
+    if customer_id:
+        customer = Principal(
+            "customer", subject=f"dev-customer-{customer_id}", customer_id=customer_id
+        )
+        lines.append(f"Demo customer token (Buyer #1): {mint(secret, customer)}")
+    return "\n".join(lines)
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a development token (HS256, signed with MALLBOTS_JWT_SECRET, which `make run`
+    generates into .mallbots/jwt-secret)."""
+    from backend.platform.principal import Principal
+    from gateway.auth import mint
+
+    secret = os.environ.get("MALLBOTS_JWT_SECRET")
+    if not secret:
+        raise CliError("no MALLBOTS_JWT_SECRET and no .mallbots/jwt-secret: run `make run` once")
+    needed = {"customer": args.customer, "bot": args.bot, "store_manager": args.store}
+    if args.role in needed and not needed[args.role]:
+        flag = {"customer": "--customer ID", "bot": "--bot ID", "store_manager": "--store ID"}
+        raise CliError(f"a {args.role} token needs {flag[args.role]}")
+    principal = Principal(
+        args.role,
+        subject=f"dev-{args.role}-{args.customer or args.bot or ''}".rstrip("-"),
+        customer_id=args.customer if args.role == "customer" else None,
+        store_ids=frozenset(args.store or ()) if args.role == "store_manager" else frozenset(),
+        bot_id=args.bot if args.role == "bot" else None,
+    )
+    print(mint(secret, principal, ttl_seconds=args.hours * 3600))
+    return 0
+
+
 def _wait_healthy(url: str, children: list[subprocess.Popen[bytes]], timeout: float = 90) -> bool:
     import httpx
 
@@ -156,7 +200,9 @@ def _wait_healthy(url: str, children: list[subprocess.Popen[bytes]], timeout: fl
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from backend.seed import seed
 
-    ids = asyncio.run(seed(args.url or settings.own_url))
+    if not settings.internal_token:
+        raise CliError("no MALLBOTS_INTERNAL_TOKEN and no .mallbots/internal-token")
+    ids = asyncio.run(seed(args.url or settings.own_url, settings.internal_token))
     print("seeded: " + ", ".join(f"{k} {v}" for k, v in ids.items()))
     return 0
 
@@ -177,6 +223,10 @@ def cmd_backend(args: argparse.Namespace, settings: Settings) -> int:
     from backend.modules import select_modules
     from backend.platform.host import BackendHost
 
+    if not settings.internal_token:
+        raise CliError(
+            "MALLBOTS_INTERNAL_TOKEN is not set: the backend serves only callers that send it"
+        )
     database_url, redis_url = resolve_urls(settings)
     names = args.modules.split(",") if args.modules else list(settings.modules)
     try:
@@ -220,7 +270,11 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
         loop="uvloop",
         log_level="warning",
         lifespan="on",
+        ws_max_size=gateway.max_ws_message_bytes,
     )
+    from gateway import logs
+
+    logs.install("uvicorn", "uvicorn.error", "uvicorn.access")  # personal data masked
     uvicorn.Server(config).run()
     return 0
 
@@ -241,7 +295,11 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from backend.platform.host import run_migrations
 
     database_url, _ = resolve_urls(settings, redis=False)
-    asyncio.run(run_migrations(database_url, select_modules(["all"])))
+    try:
+        modules = select_modules(list(settings.modules) or ["all"])
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    asyncio.run(run_migrations(database_url, modules, settings.database_urls))
     print("migrations applied")
     return 0
 
@@ -302,10 +360,11 @@ def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
     context, projection = found[0]
 
     async def run() -> int:
-        pool = await create_pool(database_url, size=2)
+        url = settings.database_urls.get(context.name, database_url)
+        pool = await create_pool(url, size=2)
         redis = aioredis.from_url(redis_url)
         try:
-            context.attach(pool, redis, database_url)
+            context.attach(pool, redis, url)
             runner = context.add_projection(projection)
             async with pool.connection() as conn:
                 cur = await conn.execute(f"SELECT count(*) FROM {context.store.table('events')}")
@@ -369,6 +428,14 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--port", type=int, help="HTTP port (default MALLBOTS_BACKEND_PORT)")
     gateway = sub.add_parser("gateway", help="serve the GraphQL gateway")
     gateway.add_argument("--port", type=int, help="HTTP port (default MALLBOTS_GATEWAY_PORT)")
+    token = sub.add_parser("token", help="print a development token for a role")
+    token.add_argument(
+        "--role", required=True, choices=["customer", "store_manager", "bot", "admin"]
+    )
+    token.add_argument("--customer", help="the customer id (role customer)")
+    token.add_argument("--store", action="append", help="a managed store id (repeatable)")
+    token.add_argument("--bot", help="the bot id (role bot)")
+    token.add_argument("--hours", type=int, default=12, help="how long it is valid (default 12)")
     sub.add_parser("schema", help="print the GraphQL schema to gateway/schema.graphql")
     sub.add_parser("migrate", help="apply every module's migrations")
     seed = sub.add_parser("seed", help="load the demo mall through the backend's API")
@@ -396,6 +463,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "gateway": cmd_gateway,
     "schema": cmd_schema,
+    "token": cmd_token,
     "seed": cmd_seed,
     "asyncapi": cmd_asyncapi,
     "dlq": cmd_dlq,
@@ -408,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging()
     try:
+        credentials.load_into_environment(Settings.from_env().data_dir)
         settings = Settings.from_env()
         return COMMANDS[args.command](args, settings)
     except (CliError, ValueError) as exc:

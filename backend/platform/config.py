@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.platform.databases import module_database_urls
 from backend.platform.services import parse_service_urls
 
 
@@ -36,6 +37,8 @@ class Settings:
     """Every knob of the backend; the README lists them with their defaults."""
 
     database_url: str | None = None
+    database_urls: dict[str, str] = field(default_factory=dict)
+    """Modules with a PostgreSQL server of their own (``MALLBOTS_DATABASE_URL_<MODULE>``)."""
     redis_url: str | None = None
     data_dir: Path = Path(".mallbots")
     host: str = "127.0.0.1"
@@ -57,6 +60,8 @@ class Settings:
     projection_stream_maxlen: int = 10_000
     modules: tuple[str, ...] = field(default_factory=tuple)
     service_urls: dict[str, str] = field(default_factory=dict)
+    internal_token: str | None = None
+    """The service credential every ``/api`` request must carry (``MALLBOTS_INTERNAL_TOKEN``)."""
 
     @property
     def own_url(self) -> str:
@@ -69,6 +74,7 @@ class Settings:
         modules = os.environ.get("MALLBOTS_MODULES", "all")
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
+            database_urls=module_database_urls(os.environ),
             redis_url=os.environ.get("REDIS_URL") or None,
             data_dir=Path(os.environ.get("MALLBOTS_DATA_DIR", ".mallbots")),
             host=os.environ.get("MALLBOTS_BACKEND_HOST", "127.0.0.1"),
@@ -90,4 +96,5 @@ class Settings:
             projection_stream_maxlen=env_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
             modules=tuple(m.strip() for m in modules.split(",") if m.strip()),
             service_urls=parse_service_urls(os.environ.get("MALLBOTS_SERVICE_URLS", "")),
+            internal_token=os.environ.get("MALLBOTS_INTERNAL_TOKEN") or None,
         )

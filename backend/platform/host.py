@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from backend.platform.auth import ServiceAuth
 from backend.platform.config import Settings
 from backend.platform.consumer import DeliverySettings, StreamConsumer
+from backend.platform.databases import ModuleDatabases
 from backend.platform.db import create_pool, migrate
 from backend.platform.errors import DomainError
 from backend.platform.http import JSONResponse, domain_error_handler
@@ -30,16 +33,23 @@ log = logging.getLogger(__name__)
 TRIM_INTERVAL_SECONDS = 60.0
 
 
-async def run_migrations(database_url: str, modules: Sequence[Module]) -> None:
-    pool = await create_pool(database_url, size=1, name="migrate")
-    try:
-        async with pool.connection() as conn:
-            for module in modules:
-                applied = await migrate(conn, module.name, module.migrations)
-                if applied:
-                    log.info("migrated %s: %s", module.name, ", ".join(applied))
-    finally:
-        await pool.close()
+async def run_migrations(
+    database_url: str, modules: Sequence[Module], own: Mapping[str, str] | None = None
+) -> None:
+    """Migrate each module on its server: the shared one, or its own (``own``)."""
+    databases = ModuleDatabases(database_url, own or {})
+    for url in databases.urls(m.name for m in modules):
+        pool = await create_pool(url, size=1, name="migrate")
+        try:
+            async with pool.connection() as conn:
+                for module in modules:
+                    if databases.of(module.name) != url:
+                        continue
+                    applied = await migrate(conn, module.name, module.migrations)
+                    if applied:
+                        log.info("migrated %s: %s", module.name, ", ".join(applied))
+        finally:
+            await pool.close()
 
 
 class BackendHost:
@@ -55,6 +65,7 @@ class BackendHost:
         self.settings = settings
         self.modules = list(modules)
         self.database_url = database_url
+        self.databases = ModuleDatabases(database_url, settings.database_urls)
         self.redis_url = redis_url
         self.run_workers = run_workers
         self.contexts = {m.name: ModuleContext(m, settings) for m in self.modules}
@@ -64,11 +75,15 @@ class BackendHost:
         self.consumers: dict[str, StreamConsumer] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: AsyncConnectionPool | None = None
+        self._pools: dict[str, AsyncConnectionPool] = {}
+        """One pool per server in use, by URL; ``_pool`` is the shared server's."""
         self._redis: aioredis.Redis | None = None
 
     async def start(self) -> None:
-        await run_migrations(self.database_url, self.modules)
-        self._pool = await create_pool(self.database_url, size=self.settings.db_pool_size)
+        await run_migrations(self.database_url, self.modules, self.settings.database_urls)
+        for url in self.databases.urls(self.contexts):
+            self._pools[url] = await create_pool(url, size=self.settings.db_pool_size)
+        self._pool = self._pools[self.database_url]
         self._redis = aioredis.from_url(self.redis_url)
         delivery = DeliverySettings(
             max_deliveries=self.settings.max_deliveries,
@@ -78,7 +93,8 @@ class BackendHost:
             claim_idle_seconds=self.settings.claim_idle_seconds,
         )
         for name, context in self.contexts.items():
-            context.attach(self._pool, self._redis, self.database_url, self.contexts.keys())
+            url = self.databases.of(name)
+            context.attach(self._pools[url], self._redis, url, self.contexts.keys())
             parts = self.parts[name]
             for projection in parts.projections:
                 context.add_projection(projection)
@@ -125,7 +141,9 @@ class BackendHost:
     def sampler(self) -> Sampler:
         """The gauges of this process's modules: outboxes, their consumer groups, sagas."""
         groups = [ConsumerGroup(c.group, tuple(c.subscriptions)) for c in self.consumers.values()]
-        return Sampler.from_env(self.pool, self.redis, list(self.contexts), groups)
+        # Its queries run on the shared server: modules with a server of their own are left out.
+        shared = [n for n in self.contexts if self.databases.of(n) == self.database_url]
+        return Sampler.from_env(self.pool, self.redis, shared, groups)
 
     @property
     def pool(self) -> AsyncConnectionPool:
@@ -148,17 +166,19 @@ class BackendHost:
             await context.detach()
         if self._redis is not None:
             await self._redis.aclose()
-        if self._pool is not None:
-            await self._pool.close()
+        for pool in self._pools.values():
+            await pool.close()
+        self._pools.clear()
 
     async def ready(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
-        try:
-            async with self.pool.connection(timeout=2) as conn:
-                await conn.execute("SELECT 1")
-            checks["postgres"] = "ok"
-        except Exception as exc:
-            checks["postgres"] = f"unavailable: {type(exc).__name__}"
+        checks["postgres"] = "ok"
+        for pool in self._pools.values():
+            try:
+                async with pool.connection(timeout=2) as conn:
+                    await conn.execute("SELECT 1")
+            except Exception as exc:
+                checks["postgres"] = f"unavailable: {type(exc).__name__}"
         try:
             await asyncio.wait_for(self.redis.ping(), 2)
             checks["redis"] = "ok"
@@ -193,6 +213,7 @@ class BackendHost:
             routes=routes,
             lifespan=lifespan,
             exception_handlers={DomainError: domain_error_handler},
+            middleware=[Middleware(ServiceAuth, internal_token=self.settings.internal_token)],
         )
         tracing.instrument_app(app)
         return app
