@@ -50,6 +50,9 @@ class TokenSettings:
     algorithms: tuple[str, ...] = ("HS256", "RS256", "ES256")
     namespace: str = DEFAULT_NAMESPACE
     leeway_seconds: float = 30.0
+    jwks_cooldown_seconds: float = 10.0
+    """The least time between two fetches forced by unknown ``kid``s (so forged tokens cannot
+    make the gateway hammer the identity provider)."""
 
 
 def customer_id_for(issuer: str | None, subject: str) -> str:
@@ -62,7 +65,16 @@ class Authenticator:
 
     def __init__(self, settings: TokenSettings) -> None:
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, lifespan=300) if settings.jwks_url else None
+        self._jwks = (
+            jwt.PyJWKClient(
+                settings.jwks_url,
+                lifespan=300,
+                timeout=5,
+                cooldown_duration=settings.jwks_cooldown_seconds,
+            )
+            if settings.jwks_url
+            else None
+        )
         self._keys: dict[str, Any] = {}
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 

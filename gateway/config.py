@@ -141,4 +141,5 @@ def token_settings_from_env() -> TokenSettings:
         algorithms=tuple(a.strip() for a in algorithms.split(",") if a.strip()),
         namespace=os.environ.get("MALLBOTS_JWT_CLAIMS_NAMESPACE", DEFAULT_NAMESPACE),
         leeway_seconds=env_float("MALLBOTS_JWT_LEEWAY_SECONDS", 30.0),
+        jwks_cooldown_seconds=env_float("MALLBOTS_JWKS_COOLDOWN_SECONDS", 10.0),
     )

@@ -23,6 +23,7 @@ from tests.gateway.test_subscriptions import (
     no_subscribers,
     subscription,
 )
+from tests.support.auth import ADMIN
 from tests.support.backend import running_backend
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.mall import Mall
@@ -101,14 +102,17 @@ class SSEStream:
 
 
 @contextlib.asynccontextmanager
-async def sse(gateway: RunningGateway, query: str, **variables: Any) -> AsyncIterator[SSEStream]:
+async def sse(
+    gateway: RunningGateway, query: str, auth: dict[str, str] | None = ADMIN, **variables: Any
+) -> AsyncIterator[SSEStream]:
+    """A subscription over SSE; ``auth``: its headers (an admin's token unless given)."""
     async with (
         httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as http,
         http.stream(
             "POST",
             gateway.graphql_url,
             json={"query": query, "variables": variables},
-            headers={"accept": "text/event-stream"},
+            headers={"accept": "text/event-stream", **(auth or {})},
         ) as response,
     ):
         assert response.status_code == 200
