@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from backend.modules import all_modules
 from backend.platform.embedded import free_port
+from tests.contract.broker import add_sources
 from tests.contract.pactfiles import plain_output
 from tests.contract.provider_states import STATES
 from tests.support.backend import RunningBackend, running_backend
@@ -100,9 +101,7 @@ def verifier(name: str, provider: Provider, pacts: list[Path], url: str | None =
         .add_custom_header("Authorization", f"Bearer {INTERNAL_TOKEN}")
         .set_coloured_output(enabled=False)
     )
-    for pact in pacts:
-        checked.add_source(pact)
-    return checked
+    return add_sources(checked, pacts)
 
 
 async def verify(checked: Verifier) -> str:
