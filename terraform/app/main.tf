@@ -196,6 +196,11 @@ locals {
     networkPolicy = {
       databaseCIDRs = local.network.database_subnet_cidrs
       redisCIDRs    = local.network.database_subnet_cidrs
+      # The identity provider's JWKS endpoint, over HTTPS, outside the VPC.
+      gatewayExtraEgress = [{
+        to    = [{ ipBlock = { cidr = "0.0.0.0/0", except = [local.network.vpc_cidr] } }]
+        ports = [{ port = 443, protocol = "TCP" }]
+      }]
     }
     metrics = {
       serviceMonitor = { enabled = true }

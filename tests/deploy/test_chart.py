@@ -57,6 +57,12 @@ EVERYTHING: dict[str, Any] = {
     "metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
     "networkPolicy": {
         "gatewayFrom": [{"ipBlock": {"cidr": "10.40.0.0/16"}}],
+        "gatewayExtraEgress": [
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.40.0.0/16"]}}],
+                "ports": [{"port": 443, "protocol": "TCP"}],
+            }
+        ],
         "extraEgress": [
             {
                 "to": [{"ipBlock": {"cidr": "10.40.0.0/16"}}],
@@ -274,6 +280,7 @@ def test_network_policy_denies_by_default_and_allows_the_flows(render: Render) -
     assert "egress" not in deny
     egress = policies["egress-dns-data"]["egress"]
     assert {p["port"] for rule in egress for p in rule["ports"]} == {53, 5432, 6379, 4318}
+    assert policies["gateway"]["egress"][1]["ports"] == [{"port": 443, "protocol": "TCP"}]
     gateway_in = policies["gateway"]["ingress"][0]
     assert {"ipBlock": {"cidr": "10.40.0.0/16"}} in gateway_in["from"]
     backend = policies["backend"]
