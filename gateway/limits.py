@@ -57,6 +57,7 @@ from strawberry.extensions import DisableIntrospection, QueryDepthLimiter, Schem
 
 from gateway import budget
 from gateway.errors import graphql_error
+from gateway.refusals import RefusingExtension
 
 Extension = Callable[[], SchemaExtension]
 
@@ -255,7 +256,7 @@ def count_root_fields(operation: OperationDefinitionNode, document: DocumentNode
     return count(operation.selection_set, frozenset())
 
 
-class OperationLimits(SchemaExtension):
+class OperationLimits(RefusingExtension):
     """Every limit in one extension (Strawberry runs each extension's hooks for every
     operation, so one extension instead of several is measurably cheaper per request)."""
 
@@ -267,14 +268,18 @@ class OperationLimits(SchemaExtension):
         context = self.execution_context
         size = len((context.query or "").encode())
         if size > self.limits.max_bytes:
-            raise graphql_error(
-                f"the document is {size} bytes long; at most {self.limits.max_bytes} are allowed",
-                "DOCUMENT_TOO_LARGE",
+            self.refuse(
+                graphql_error(
+                    f"the document is {size} bytes long; at most {self.limits.max_bytes} "
+                    "are allowed",
+                    "DOCUMENT_TOO_LARGE",
+                )
             )
         context.validation_rules = context.validation_rules + self.rules
         yield
 
     def on_execute(self) -> Iterator[None]:
+        self.raise_refusal()
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document else None

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError
 
 from gateway.errors import graphql_error
+from gateway.refusals import RefusingExtension
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +128,16 @@ def _name_in(document: str) -> str:
     return found.group(1) if found else "(anonymous)"
 
 
-class PersistedOperationsExtension(SchemaExtension):
+class PersistedOperationsExtension(RefusingExtension):
     def __init__(self, operations: PersistedOperations) -> None:
         self.operations = operations
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        context.query = self.operations.resolve(
-            context.query, context.operation_extensions, context.operation_name
-        )
+        try:
+            context.query = self.operations.resolve(
+                context.query, context.operation_extensions, context.operation_name
+            )
+        except GraphQLError as error:
+            self.refuse(error)
         yield

@@ -23,9 +23,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import redis.exceptions
-from strawberry.extensions import SchemaExtension
 
 from gateway.errors import graphql_error
+from gateway.refusals import RefusingExtension
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def client_ip(context: Any) -> str:
     return str(getattr(context, "client_ip", "") or "unknown")
 
 
-class RateLimit(SchemaExtension):
+class RateLimit(RefusingExtension):
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
 
@@ -115,9 +115,11 @@ class RateLimit(SchemaExtension):
         wait = await self.limiter.wait_seconds(client_ip(context), principal_key(context))
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            raise graphql_error(
-                f"too many requests; retry in {seconds} s",
-                "RATE_LIMITED",
-                retryAfterSeconds=seconds,
+            self.refuse(
+                graphql_error(
+                    f"too many requests; retry in {seconds} s",
+                    "RATE_LIMITED",
+                    retryAfterSeconds=seconds,
+                )
             )
         yield

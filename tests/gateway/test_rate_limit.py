@@ -8,8 +8,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import orjson
 import pytest
 import redis.asyncio as aioredis
+from websockets.asyncio.client import connect
 
 from gateway.ratelimit import PREFIX
 from tests.conftest import Servers
@@ -84,3 +86,30 @@ async def test_rate_limiting_is_off_unless_enabled(servers: Servers) -> None:
     ) as gateway:
         statuses = [(await post(gateway)).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
+
+
+async def test_each_websocket_subscription_takes_a_token(servers: Servers) -> None:
+    store = uuid.uuid4()
+    subscribe = {"query": f'subscription {{ catalogUpdated(storeId: "{store}") {{ cursor }} }}'}
+    async with (
+        running_gateway(
+            NO_BACKEND,
+            servers.redis_url,
+            rate_limit=True,
+            rate_limit_ip_burst=2,
+            rate_limit_ip_per_second=0.01,
+        ) as gateway,  # fmt: skip
+        connect(gateway.ws_url, subprotocols=["graphql-transport-ws"]) as ws,  # type: ignore[list-item]
+    ):
+        await ws.send(orjson.dumps({"type": "connection_init"}).decode())
+        assert orjson.loads(await ws.recv())["type"] == "connection_ack"
+        codes = []
+        for id in ("1", "2", "3"):
+            message = {"id": id, "type": "subscribe", "payload": subscribe}
+            await ws.send(orjson.dumps(message).decode())
+            while (answer := orjson.loads(await ws.recv())).get("id") != id:
+                pass
+            errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+            codes.append(errors[0]["extensions"]["code"])
+    # the first two get as far as the (absent) backend; the third is refused before parsing
+    assert codes == ["BACKEND_UNAVAILABLE", "BACKEND_UNAVAILABLE", "RATE_LIMITED"]
