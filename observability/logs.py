@@ -34,18 +34,21 @@ def handling(module: str, correlation_id: str) -> Iterator[None]:
 
 
 class ContextFilter(logging.Filter):
-    """Adds ``trace_id``, ``span_id``, ``correlation_id`` and ``module`` to each record."""
+    """Adds ``trace_id`` and ``span_id``, ``correlation_id`` and ``module_name`` to each record
+    that has them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         ids = tracing.trace_ids() if tracing.enabled() else None
-        record.trace_id, record.span_id = ids if ids else ("", "")
+        if ids is not None:
+            record.trace_id, record.span_id = ids
         handling_now = _correlation.get()
-        record.module_name, record.correlation_id = handling_now if handling_now else ("", "")
+        if handling_now is not None:
+            record.module_name, record.correlation_id = handling_now
         return True
 
 
 class Formatter(JsonFormatter):
-    """One JSON object per line; empty context fields are left out."""
+    """One JSON object per line, with the context fields the record has."""
 
     def add_fields(
         self,
@@ -54,11 +57,7 @@ class Formatter(JsonFormatter):
         message_dict: dict[str, object],
     ) -> None:
         super().add_fields(log_data, record, message_dict)
-        for key in ("trace_id", "span_id", "correlation_id"):
-            value = getattr(record, key, "")
-            if value:
-                log_data[key] = value
-        module = getattr(record, "module_name", "")
+        module = log_data.pop("module_name", None)
         if module:
             log_data["module"] = module
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
+from urllib.parse import unquote
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -79,12 +80,19 @@ def version() -> str:
 
 def resource(service_name: str, environ: Mapping[str, str] = os.environ) -> Resource:
     """``service.name`` (``OTEL_SERVICE_NAME`` wins), ``service.version``,
-    ``deployment.environment`` (``MALLBOTS_ENV``), merged with ``OTEL_RESOURCE_ATTRIBUTES``."""
+    ``deployment.environment`` (``MALLBOTS_ENV``); ``OTEL_RESOURCE_ATTRIBUTES`` adds to them and
+    overrides them (except the service name)."""
+    given = dict(
+        item.split("=", 1)
+        for item in environ.get("OTEL_RESOURCE_ATTRIBUTES", "").split(",")
+        if "=" in item
+    )
     attributes = {
-        "service.name": environ.get("OTEL_SERVICE_NAME") or service_name,
         "service.namespace": "mallbots",
         "service.version": version(),
         "deployment.environment": environ.get("MALLBOTS_ENV", "production"),
+        **{unquote(k.strip()): unquote(v.strip()) for k, v in given.items()},
+        "service.name": environ.get("OTEL_SERVICE_NAME") or service_name,
     }
     return Resource.create(attributes)
 
@@ -227,11 +235,17 @@ def span(
     if not _state.enabled:
         yield trace.INVALID_SPAN
         return
-    ctx = context_of(parent) if parent is not None else None
-    with _state.tracer.start_as_current_span(
-        name, context=ctx, kind=kind, attributes=attributes, record_exception=True
-    ) as current:
-        yield current
+    # A message's context replaces the current one for the block (in a background loop, that
+    # lifts the loop's suppression of instrumentation, so the handler's queries are traced).
+    token = otel_context.attach(context_of(parent)) if parent is not None else None
+    try:
+        with _state.tracer.start_as_current_span(
+            name, kind=kind, attributes=attributes, record_exception=True
+        ) as current:
+            yield current
+    finally:
+        if token is not None:
+            otel_context.detach(token)
 
 
 def message_attributes(
