@@ -3,6 +3,16 @@
 #   mallbots gateway | mallbots backend --modules all | mallbots migrate
 # Dependencies come from constraints.txt, so the image runs exactly what the tests ran.
 
+# The reference web client (gateway/web), served by the gateway at /: built with its pinned npm
+# packages; only its dist/ reaches the image.
+FROM node:22.12.0-bookworm-slim AS web
+WORKDIR /src/gateway/web
+COPY gateway/web/package.json gateway/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY gateway/schema.graphql /src/gateway/schema.graphql
+COPY gateway/web ./
+RUN npm run build
+
 FROM python:3.11.14-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -37,6 +47,7 @@ ENV PATH=/opt/mallbots/bin:$PATH \
 RUN groupadd --system --gid 10001 mallbots \
     && useradd --system --uid 10001 --gid mallbots --no-create-home --shell /usr/sbin/nologin mallbots
 COPY --from=build /opt/mallbots /opt/mallbots
+COPY --from=web /src/gateway/web/dist /opt/mallbots/lib/python3.11/site-packages/gateway/web/dist
 USER 10001:10001
 WORKDIR /tmp
 EXPOSE 8000 8080

@@ -19,5 +19,10 @@ helm-rules:
 	rm -f helm/mallbots/files/prometheus-rules/*.yml
 	cp observability/prometheus/rules/*.yml helm/mallbots/files/prometheus-rules/
 
-.PHONY: deploy-tools helm-rules
+# terraform fmt where a terraform binary exists (none can be installed here): a lint, not a test.
+deploy-lint:
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; \
+	else echo "no terraform binary: terraform fmt skipped"; fi
+
+.PHONY: deploy-tools helm-rules deploy-lint
 TEST_DEPS += $(DEPLOY_TOOLS)/validators/.stamp $(DEPLOY_TOOLS)/checkov/.stamp
