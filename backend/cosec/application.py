@@ -11,6 +11,7 @@ from typing import Any
 from backend.cosec import messages
 from backend.cosec.domain import CREATE_ORDER, CreateOrderData
 from backend.ordering.messages import OrderCreated
+from backend.platform.auth import current_principal
 from backend.platform.errors import NotFound
 from backend.platform.messages import Message, decode_payload
 from backend.platform.module import ModuleContext
@@ -55,6 +56,7 @@ class CosecService:
     async def get_saga(self, saga_id: str) -> dict[str, Any]:
         async with self.ctx.pool.connection() as conn:
             saga = await self.runner.get(conn, saga_id)
-        if saga is None:
+        owner = (saga or {}).get("data", {}).get("customer_id")
+        if saga is None or not current_principal().is_customer(owner):
             raise NotFound(f"saga with id: `{saga_id}` does not exist")
         return saga

@@ -65,7 +65,10 @@ def _cancel_shopping_list(d: CreateOrderData) -> Command:
 
 
 def _confirm_payment(d: CreateOrderData) -> Command:
-    return Command(payments.COMMAND_TOPIC, payments.ConfirmPayment(d.payment_id, d.total))
+    return Command(
+        payments.COMMAND_TOPIC,
+        payments.ConfirmPayment(d.payment_id, d.total, d.order_id, d.customer_id),
+    )
 
 
 def _initiate_shopping(d: CreateOrderData) -> Command:

@@ -178,7 +178,12 @@ async def test_happy_path_sends_every_command_with_saga_headers_and_approves(
     await answer(backend, create, CreatedShoppingListReply("list-1"))
     confirm = await command(backend, PAYMENTS, order_id)
     assert confirm.name == "paymentsapi.ConfirmPayment"
-    assert confirm.payload == {"id": f"payment-{order_id}", "amount": "24.25"}
+    assert confirm.payload == {
+        "id": f"payment-{order_id}",
+        "amount": "24.25",
+        "order_id": order_id,
+        "customer_id": "customer-1",
+    }
 
     await answer(backend, confirm)
     initiate = await command(backend, DEPOT, order_id, 2)

@@ -75,7 +75,7 @@ AUTHORIZE = Command(CUSTOMERS, AuthorizeCustomer("c1"))
 CREATE_LIST = Command(
     DEPOT, CreateShoppingList("o1", [ShoppingItem("pr1", "s1", 2), ShoppingItem("pr2", "s2", 1)])
 )
-CONFIRM = Command(PAYMENTS, ConfirmPayment("p1", Decimal("24.25")))
+CONFIRM = Command(PAYMENTS, ConfirmPayment("p1", Decimal("24.25"), "o1", "c1"))
 INITIATE = Command(DEPOT, InitiateShopping("sl1"))
 APPROVE = Command(ORDERING, ApproveOrder("o1", "sl1"))
 CANCEL_LIST = Command(DEPOT, CancelShoppingList("sl1"))
