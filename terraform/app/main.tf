@@ -46,7 +46,8 @@ locals {
   # The chart's components, each with its own ServiceAccount <release>-mallbots-<component>.
   backend_components = var.mode == "monolith" ? ["backend"] : local.modules
   components         = concat(["gateway", "migrations"], local.backend_components)
-  fullname           = "${var.name}-mallbots"
+  # The chart's fullnameOverride: its ServiceAccounts are then <name>-<component>.
+  fullname = var.name
 
   # Modules with a server of their own (the data stack's module_databases).
   own_databases = { for key, endpoint in local.data.postgres_endpoints : key => endpoint if key != "shared" }
@@ -171,9 +172,10 @@ resource "kubernetes_secret_v1" "module_database" {
 
 locals {
   chart_values = {
-    mode    = var.mode
-    image   = { repository = local.registry.repository_url, tag = var.image_tag }
-    secrets = { existingSecret = kubernetes_secret_v1.mallbots.metadata[0].name }
+    mode             = var.mode
+    fullnameOverride = local.fullname
+    image            = { repository = local.registry.repository_url, tag = var.image_tag }
+    secrets          = { existingSecret = kubernetes_secret_v1.mallbots.metadata[0].name }
     auth = {
       jwksUrl    = var.jwks_url
       issuer     = var.jwt_issuer

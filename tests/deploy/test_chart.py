@@ -269,6 +269,16 @@ def test_every_setting_the_chart_sets_is_read_by_the_code(render: Render) -> Non
         assert sorted(n for n in names if not is_read_by_code(n)) == []
 
 
+def test_service_accounts_are_named_for_pod_identity(render: Render) -> None:
+    """Terraform's pod identity associations name <fullnameOverride>-<component>."""
+    rendered = render({"mode": "services", "fullnameOverride": "mallbots"})
+    accounts = {a["metadata"]["name"] for a in rendered.of_kind("ServiceAccount")}
+    expected = {"gateway", "migrations", *MODULES}
+    assert accounts == {f"mallbots-{c}" for c in expected}
+    for workload in [*rendered.of_kind("Deployment"), *rendered.of_kind("Job")]:
+        assert workload["spec"]["template"]["spec"]["serviceAccountName"] in accounts
+
+
 def test_network_policy_denies_by_default_and_allows_the_flows(render: Render) -> None:
     rendered = render(CONFIGURATIONS["services-everything"])
     policies = {

@@ -166,6 +166,8 @@ def test_the_app_stack_gives_each_component_a_role_and_installs_the_chart() -> N
     assert "local.components" in roles["for_each"]
     association = resource("app", "aws_eks_pod_identity_association", "component")
     assert "local.fullname" in association["service_account"]
+    # The chart names its ServiceAccounts <fullnameOverride>-<component>: the same names.
+    assert "local.fullname" in local("app", "chart_values")["fullnameOverride"]
     release = resource("app", "helm_release", "mallbots")
     assert release["chart"].endswith("/../../helm/mallbots")
     assert "var.deploy_with_helm" in release["count"]
