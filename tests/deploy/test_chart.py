@@ -354,6 +354,8 @@ def test_helm_test_runs_a_graphql_query_through_the_gateway(render: Render) -> N
 def test_notes_print_the_graphql_url(render: Render) -> None:
     assert "https://shop.example.com/graphql" in render(CONFIGURATIONS["services-everything"]).notes
     assert "http://127.0.0.1:8000/graphql" in render(CONFIGURATIONS["monolith"]).notes
+    assert "every request is anonymous" in render(CONFIGURATIONS["monolith"]).notes
+    assert "anonymous" not in render(CONFIGURATIONS["services-everything"]).notes
 
 
 @pytest.mark.parametrize(
