@@ -14,6 +14,7 @@ from tests.conftest import Servers
 from tests.gateway.hostile import ask, calls, refusal
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.mall import Mall
 
 NODE = "edges { node { id total items { productName } } }"
 """1 + first × (1 + 1 + 1 + 10 × 1) for the edges."""
@@ -138,3 +139,21 @@ async def test_the_backend_calls_are_counted_as_they_are_made(
     assert refused["extensions"] == {"code": "TOO_MANY_BACKEND_CALLS", "limit": 1}
     assert refused["path"] == ["createStore"]
     assert {"name": "Capped"} in [{"name": s["name"]} for s in again.json()["data"]["stores"]]
+
+
+async def test_dataloader_calls_are_counted_too(backend: RunningBackend, servers: Servers) -> None:
+    """References resolved through a DataLoader are batched in a task of their own: they spend
+    from the same operation's budget."""
+    mall = Mall(backend.http, lambda module: backend.url)
+    store_id, product_id = await mall.store_with_product()
+    query = f'{{ catalog(storeId: "{store_id}") {{ id store {{ name }} }} }}'
+    async with running_gateway(backend.url, servers.redis_url, max_backend_calls=1) as capped:
+        body = (await ask(capped, query)).json()
+        assert calls(capped) == 1
+    assert body["data"] is None  # a product's store is not nullable: the error bubbles up
+    (refused,) = body["errors"]
+    assert refused["extensions"] == {"code": "TOO_MANY_BACKEND_CALLS", "limit": 1}
+    assert refused["path"] == ["catalog", 0, "store"]
+    async with running_gateway(backend.url, servers.redis_url, max_backend_calls=2) as enough:
+        fits = (await ask(enough, query)).json()
+    assert fits == {"data": {"catalog": [{"id": product_id, "store": {"name": "Waldorf Books"}}]}}
