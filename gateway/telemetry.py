@@ -18,39 +18,38 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import default_code
 from observability import tracing
-from observability.metrics import FAST
+from observability.metrics import FAST, counter, gauge, histogram
 
 MAX_OPERATION_NAMES = 200
 ANONYMOUS = "_anonymous"
 OTHER = "_other"
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 
-OPERATIONS = Counter(
+OPERATIONS = counter(
     "mallbots_graphql_operations",
     "GraphQL operations by type, name and outcome (success, error).",
     ["type", "name", "outcome"],
 )
-OPERATION_DURATION = Histogram(
+OPERATION_DURATION = histogram(
     "mallbots_graphql_operation_duration_seconds",
     "Duration of GraphQL queries and mutations, parsing to response.",
     ["type", "name"],
     buckets=FAST,
 )
-ERRORS = Counter("mallbots_graphql_errors", "GraphQL errors by extensions.code.", ["code"])
-ACTIVE_SUBSCRIPTIONS = Gauge(
+ERRORS = counter("mallbots_graphql_errors", "GraphQL errors by extensions.code.", ["code"])
+ACTIVE_SUBSCRIPTIONS = gauge(
     "mallbots_graphql_active_subscriptions",
     "Subscriptions running, by field and transport.",
     ["field", "transport"],
 )
-WEBSOCKET_CONNECTIONS = Gauge(
+WEBSOCKET_CONNECTIONS = gauge(
     "mallbots_graphql_websocket_connections", "Open GraphQL WebSocket connections.", ["protocol"]
 )
-PUSHES = Counter(
+PUSHES = counter(
     "mallbots_graphql_subscription_pushes",
     "Live subscription payloads written to clients, by projection.",
     ["projection"],

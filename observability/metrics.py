@@ -8,13 +8,14 @@ One registry per process (the client's default), not the client's multiprocess m
 backend or gateway process is one uvicorn worker and its own scrape target (a pod, or a port of
 its own), and the gauges that describe shared state (outbox, streams, DLQs, sagas) are read from
 PostgreSQL and Redis by :mod:`observability.sampler`, so any process reports them correctly. See
-ADR 0017.
+ADR 0020.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import prometheus_client
@@ -25,6 +26,38 @@ from starlette.routing import Route
 
 prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
+ENABLED = os.environ.get("MALLBOTS_METRICS", "on").strip().lower() != "off"
+"""``MALLBOTS_METRICS=off`` records nothing (the benchmark's baseline); ``/metrics`` then serves
+only the client's process metrics."""
+
+
+class _Off:
+    """What every metric is when metrics are off: accepts every call, records nothing."""
+
+    def labels(self, *values: str) -> _Off:
+        return self
+
+    def inc(self, amount: float = 1) -> None: ...
+    def dec(self, amount: float = 1) -> None: ...
+    def set(self, value: float) -> None: ...
+    def observe(self, value: float) -> None: ...
+
+
+OFF: Any = _Off()
+
+
+def counter(name: str, doc: str, labels: Sequence[str] = ()) -> Any:
+    return Counter(name, doc, labels) if ENABLED else OFF
+
+
+def gauge(name: str, doc: str, labels: Sequence[str] = ()) -> Any:
+    return Gauge(name, doc, labels) if ENABLED else OFF
+
+
+def histogram(name: str, doc: str, labels: Sequence[str], buckets: Sequence[float]) -> Any:
+    return Histogram(name, doc, labels, buckets=buckets) if ENABLED else OFF
+
+
 FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 """Buckets (seconds) of requests, commands, appends and deliveries."""
 SLOW = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -32,29 +65,29 @@ SLOW = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 # --- HTTP API and commands ---
 
-HTTP_REQUESTS = Counter(
+HTTP_REQUESTS = counter(
     "mallbots_http_requests",
     "Backend HTTP API requests, by route template and status.",
     ["module", "method", "route", "status"],
 )
-HTTP_DURATION = Histogram(
+HTTP_DURATION = histogram(
     "mallbots_http_request_duration_seconds",
     "Backend HTTP API request duration.",
     ["module", "method", "route"],
     buckets=FAST,
 )
-COMMANDS = Counter(
+COMMANDS = counter(
     "mallbots_commands",
     "Commands (every non-GET endpoint), by outcome: success, rejected (4xx), conflict, error.",
     ["module", "command", "outcome"],
 )
-COMMAND_DURATION = Histogram(
+COMMAND_DURATION = histogram(
     "mallbots_command_duration_seconds",
     "Command duration, from request to answer.",
     ["module", "command"],
     buckets=FAST,
 )
-CONCURRENCY_RETRIES = Counter(
+CONCURRENCY_RETRIES = counter(
     "mallbots_concurrency_retries",
     "Commands reloaded and retried after a version conflict.",
     ["module"],
@@ -62,27 +95,27 @@ CONCURRENCY_RETRIES = Counter(
 
 # --- event store and outbox ---
 
-EVENTS_APPENDED = Counter(
+EVENTS_APPENDED = counter(
     "mallbots_events_appended", "Events appended to the event store.", ["module", "stream_type"]
 )
-APPEND_DURATION = Histogram(
+APPEND_DURATION = histogram(
     "mallbots_eventstore_append_duration_seconds",
     "Duration of one append statement (events and outbox rows).",
     ["module"],
     buckets=FAST,
 )
-OUTBOX_MESSAGES = Gauge(
+OUTBOX_MESSAGES = gauge(
     "mallbots_outbox_messages", "Outbox rows waiting for the relay.", ["module"]
 )
-OUTBOX_OLDEST_AGE = Gauge(
+OUTBOX_OLDEST_AGE = gauge(
     "mallbots_outbox_oldest_age_seconds",
     "Age of the oldest outbox row (0 when the outbox is empty).",
     ["module"],
 )
-RELAY_PUBLISHED = Counter(
+RELAY_PUBLISHED = counter(
     "mallbots_relay_messages_published", "Messages the relay moved to Redis.", ["module"]
 )
-RELAY_DURATION = Histogram(
+RELAY_DURATION = histogram(
     "mallbots_relay_publish_duration_seconds",
     "Duration of one relay batch: pipelined XADD and the outbox delete.",
     ["module"],
@@ -91,51 +124,51 @@ RELAY_DURATION = Histogram(
 
 # --- consumers and streams ---
 
-DELIVERIES = Counter(
+DELIVERIES = counter(
     "mallbots_consumer_deliveries",
     "Stream deliveries by outcome: handled, ignored (no handler), duplicate, failed (retried),"
     " dead_lettered.",
     ["group", "topic", "outcome"],
 )
-PROCESSING_DURATION = Histogram(
+PROCESSING_DURATION = histogram(
     "mallbots_consumer_processing_duration_seconds",
     "Duration of one delivery: inbox, handler and commit.",
     ["group", "topic"],
     buckets=FAST,
 )
-STREAM_LAG = Gauge(
+STREAM_LAG = gauge(
     "mallbots_stream_lag_messages",
     "Entries of the topic that the group has not read yet.",
     ["group", "topic"],
 )
-STREAM_PENDING = Gauge(
+STREAM_PENDING = gauge(
     "mallbots_stream_pending_messages",
     "Entries the group has read but not acknowledged (being handled or retried).",
     ["group", "topic"],
 )
-DLQ_MESSAGES = Gauge(
+DLQ_MESSAGES = gauge(
     "mallbots_dlq_messages", "Entries in the topic's dead-letter stream.", ["topic"]
 )
 
 # --- sagas ---
 
-SAGAS_STARTED = Counter("mallbots_sagas_started", "Sagas started.", ["saga"])
-SAGAS_COMPLETED = Counter("mallbots_sagas_completed", "Sagas that finished every step.", ["saga"])
-SAGAS_COMPENSATED = Counter(
+SAGAS_STARTED = counter("mallbots_sagas_started", "Sagas started.", ["saga"])
+SAGAS_COMPLETED = counter("mallbots_sagas_completed", "Sagas that finished every step.", ["saga"])
+SAGAS_COMPENSATED = counter(
     "mallbots_sagas_compensated", "Sagas that finished by compensating.", ["saga"]
 )
-SAGA_STEPS = Counter(
+SAGA_STEPS = counter(
     "mallbots_saga_steps",
     "Saga commands sent, by step and direction (forward, compensating).",
     ["saga", "step", "direction"],
 )
-SAGA_DURATION = Histogram(
+SAGA_DURATION = histogram(
     "mallbots_saga_duration_seconds",
     "Duration of finished sagas, by outcome (completed, compensated).",
     ["saga", "outcome"],
     buckets=SLOW,
 )
-SAGAS_STUCK = Gauge(
+SAGAS_STUCK = gauge(
     "mallbots_sagas_stuck",
     "Unfinished sagas that have not moved for longer than MALLBOTS_SAGA_STUCK_SECONDS.",
     ["saga"],
@@ -143,21 +176,21 @@ SAGAS_STUCK = Gauge(
 
 # --- projections and the pool ---
 
-PROJECTION_APPLIED = Counter(
+PROJECTION_APPLIED = counter(
     "mallbots_projection_events_applied",
     "Events applied by a projection runner.",
     ["module", "projection"],
 )
-PROJECTION_LAG = Gauge(
+PROJECTION_LAG = gauge(
     "mallbots_projection_lag_seconds",
     "Age of the last event a projection applied when it applied it (0 when caught up).",
     ["module", "projection"],
 )
-POOL_CONNECTIONS = Gauge(
+POOL_CONNECTIONS = gauge(
     "mallbots_db_pool_connections", "Connections of the process's pool, by state.", ["state"]
 )
-POOL_MAX = Gauge("mallbots_db_pool_max_connections", "Maximum size of the process's pool.")
-POOL_WAITING = Gauge(
+POOL_MAX = gauge("mallbots_db_pool_max_connections", "Maximum size of the process's pool.")
+POOL_WAITING = gauge(
     "mallbots_db_pool_waiting_requests", "Requests waiting for a connection of the pool."
 )
 
@@ -186,7 +219,7 @@ class EndpointMetrics:
         self._command_duration = (
             COMMAND_DURATION.labels(module, command) if command is not None else None
         )
-        self._requests: dict[int, Counter] = {}
+        self._requests: dict[int, Any] = {}
 
     def wrap(self, serve: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
         """``serve`` (a route's endpoint), counted and timed by the status it answers."""

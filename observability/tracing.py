@@ -12,7 +12,7 @@ CONSUMER), the event-store append, saga steps, projection batches and subscripti
 
 Context travels in the message envelope: :func:`inject` writes the current span's W3C
 ``traceparent``/``tracestate`` into a new message's metadata, and both the relay's send span and
-the consumer's process span are *children* of that context (see ADR 0017), so one checkout is one
+the consumer's process span are *children* of that context (see ADR 0020), so one checkout is one
 trace. Background loops (relay polls, consumer reads, the hub's reader) run with instrumentation
 suppressed (:func:`untraced_task`): their idle queries would otherwise each start a trace.
 """

@@ -17,6 +17,7 @@ from tests.bench.aggregate import load_rows
 from tests.bench.eventstore import append_rows
 from tests.bench.gateway import gateway_rows
 from tests.bench.latency import latency_rows
+from tests.bench.observability import observability_rows
 from tests.bench.projection import rebuild_rows
 from tests.bench.report import Row, table, write_markdown
 
@@ -118,6 +119,7 @@ async def run(database_url: str, redis_url: str, smoke: bool) -> list[Row]:
     rows += await rebuild_rows(database_url, redis_url, smoke)
     rows += await load_rows(database_url, redis_url, smoke)
     rows += await gateway_rows(database_url, redis_url, smoke)
+    rows += await observability_rows(database_url, redis_url, smoke)
     return rows
 
 

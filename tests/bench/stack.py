@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -95,9 +95,12 @@ class MallStack:
 
 
 @contextlib.asynccontextmanager
-async def mall_stack(database_server_url: str, redis_url: str) -> AsyncIterator[MallStack]:
+async def mall_stack(
+    database_server_url: str, redis_url: str, env: Mapping[str, str] | None = None
+) -> AsyncIterator[MallStack]:
     """Backend and gateway processes on a fresh database and a flushed Redis database (as
-    ``tests.support.backend.running_backend`` does: old streams would feed the new consumers)."""
+    ``tests.support.backend.running_backend`` does: old streams would feed the new consumers),
+    with ``env`` added to both processes' environment."""
     database_url = await fresh_database(database_server_url)
     flush = aioredis.from_url(redis_url)
     await flush.flushdb()
@@ -109,6 +112,7 @@ async def mall_stack(database_server_url: str, redis_url: str) -> AsyncIterator[
         "MALLBOTS_MODULES": "all",
         "MALLBOTS_BACKEND_PORT": str(backend_port),  # also the address modules call each other at
         "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        **(env or {}),
     }
     try:
         async with server_process(["-m", "backend.cli", "backend"], backend_env, backend_port) as (
@@ -126,6 +130,7 @@ async def mall_stack(database_server_url: str, redis_url: str) -> AsyncIterator[
                     for who in ("IP", "PRINCIPAL")
                     for what in ("PER_SECOND", "BURST")
                 },
+                **(env or {}),
             }
             gateway_args = ["-m", "backend.cli", "gateway", "--port", str(gateway_port)]
             async with (

@@ -12,6 +12,7 @@ from tests.bench.checkout import OUTBOX_HOPS, checkout_rows
 from tests.bench.eventstore import append_rows
 from tests.bench.latency import latency_rows
 from tests.bench.mutation import mutation_rows
+from tests.bench.observability import observability_rows
 from tests.bench.projection import rebuild_rows
 from tests.bench.stack import MallStack, mall_stack
 from tests.bench.subscribers import subscriber_rows
@@ -75,3 +76,14 @@ async def test_subscriber_benchmark_runs_with_its_anchor(stack: MallStack) -> No
     memory = rows[-1]
     assert memory.case.startswith("gateway memory per idle subscriber")
     assert math.isfinite(memory.value) and memory.anchor is None
+
+
+async def test_observability_overhead_benchmark_runs_with_its_anchor(servers: Servers) -> None:
+    rows = await observability_rows(servers.database_url, servers.redis_url, smoke=True)
+    spans, *compared = rows
+    assert spans.case == "spans exported per addBasketItem (tracing on)" and spans.value > 1
+    assert [row.case for row in compared[::2]] == [
+        "addBasketItem, 1 clients, tracing (100%, OTLP) + metrics on",
+        "addBasketItem, 2 clients, tracing (100%, OTLP) + metrics on",
+    ]
+    assert all(row.value > 0 and row.anchor and row.anchor > 0 for row in compared)
