@@ -50,8 +50,13 @@ export function createApiClient(options: ApiOptions): ApiClient {
     preferGetMethod: false,
     requestPolicy: "network-only",
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    // Plain JSON answers: without this, urql also accepts text/event-stream, and the gateway
+    // (which speaks GraphQL over SSE) would stream even a query's single result.
     fetchOptions: (): RequestInit => ({
-      headers: authorization ? { Authorization: authorization } : ({} as Record<string, string>),
+      headers: {
+        accept: "application/graphql-response+json, application/json",
+        ...(authorization ? { Authorization: authorization } : {}),
+      },
     }),
     exchanges: [
       fetchExchange,

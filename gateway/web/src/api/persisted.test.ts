@@ -37,6 +37,7 @@ describe("what the client sends", () => {
       bodies.push(JSON.parse(String(init.body)));
       const headers = new Headers(init.headers);
       expect(headers.get("authorization")).toBe("Bearer t0ken");
+      expect(headers.get("accept")).not.toContain("text/event-stream");
       return new Response(JSON.stringify({ data: null, errors: [{ message: "x" }] }), {
         headers: { "content-type": "application/json" },
       });

@@ -45,30 +45,16 @@ export function resumableSubscriptions(
   status: ConnectionStatus,
   wait: (attempt: number) => number = backoff,
 ): SubscriptionForwarder {
-  let waiting = 0;
-  ws.on("connected", () => {
-    if (waiting === 0) status.set("online");
-  });
+  ws.on("connected", () => status.set("online"));
   return (request) => ({
     subscribe(sink) {
       let cursor = (request.variables?.after as string | null | undefined) ?? null;
       let stop: (() => void) | null = null;
       let timer: ReturnType<typeof setTimeout> | null = null;
       let attempt = 0;
-      let down = false;
       let closed = false;
 
-      const recovered = () => {
-        if (!down) return;
-        down = false;
-        waiting -= 1;
-        if (waiting === 0) status.set("online");
-      };
       const dropped = () => {
-        if (!down) {
-          down = true;
-          waiting += 1;
-        }
         status.set("reconnecting");
         timer = setTimeout(start, wait(attempt));
         attempt += 1;
@@ -105,7 +91,6 @@ export function resumableSubscriptions(
                 return;
               }
               attempt = 0;
-              recovered();
               cursor = cursorOf(payload) ?? cursor;
               sink.next(payload);
             },
@@ -116,7 +101,6 @@ export function resumableSubscriptions(
                   restartFresh();
                   return;
                 }
-                recovered();
                 sink.next({ errors: error } as unknown as ExecutionResult);
                 sink.complete();
                 return;
@@ -135,11 +119,6 @@ export function resumableSubscriptions(
         unsubscribe() {
           closed = true;
           if (timer !== null) clearTimeout(timer);
-          if (down) {
-            down = false;
-            waiting -= 1;
-            if (waiting === 0) status.set("online");
-          }
           stop?.();
         },
       };

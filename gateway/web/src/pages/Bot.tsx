@@ -62,7 +62,10 @@ export function Bot({ botId }: { botId: string | null }) {
         ) : null}
         {current && current.status === "ASSIGNED" ? (
           <div className="panel">
-            <h2>Your shopping list</h2>
+            <h2>
+              Your shopping list, for order{" "}
+              <span className="mono">{current.orderId.slice(0, 8)}</span>
+            </h2>
             <StopList stops={current.stops} />
             <button
               type="button"
@@ -92,6 +95,9 @@ export function Bot({ botId }: { botId: string | null }) {
         <ul className="lists">
           {lists.map((list) => (
             <li key={list.id} className="panel">
+              <h3>
+                For order <span className="mono">{list.orderId.slice(0, 8)}</span>
+              </h3>
               <StopList stops={list.stops} />
               {botId ? (
                 <button

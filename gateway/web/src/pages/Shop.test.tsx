@@ -33,7 +33,7 @@ describe("the shop", () => {
       CatalogUpdated: () => ({
         data: { catalogUpdated: { storeId: "s1", snapshot: true, products: [product], removedProductIds: [], cursor: "1-0" } },
       }),  // prettier-ignore
-      StartBasket: () => ({ data: { startBasket: { basket: { id: "b1", status: "OPEN", total: "0" } } } }),
+      StartBasket: () => ({ data: { startBasket: { basket: { id: "b1", status: "OPEN", total: "0", items: [] } } } }),
       AddBasketItem: (operation) => {
         added.push(operation.variables);
         return {

@@ -108,6 +108,7 @@ function BasketArea({ customerId, storeId }: { customerId: string; storeId: stri
       if (id === null) {
         const started = await startBasket({ input: { customerId } });
         if (started.error || !started.data) return setError(started.error);
+        setBasket(started.data.startBasket.basket);
         id = started.data.startBasket.basket.id;
         remember(id);
       }

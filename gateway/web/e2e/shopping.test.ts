@@ -1,0 +1,103 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  botFetches,
+  customerPays,
+  launch,
+  markPage,
+  orderRef,
+  orderStatusIs,
+  PHONE,
+  screenshot,
+  signedIn,
+  signIn,
+  statusLog,
+  stillSamePage,
+} from "./browser";
+
+const dollars = (amount: number) => `$${amount.toFixed(2)}`;
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("a customer shops, a bot fetches, the invoice is paid", () => {
+  it("and the order page follows it live to COMPLETED", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const customer = await context.newPage();
+    await signIn(customer, /Buyer #1/, "login");
+
+    // The catalog is live: the store manager changes a price, the shop shows it, no reload.
+    await customer.getByRole("button", { name: /Waldorf Books/ }).waitFor();
+    const price = customer.getByTestId("price-1234");
+    await price.filter({ hasText: /^\$\d+\.\d\d$/ }).waitFor();
+    const before = Number((await price.textContent())!.slice(1));
+    const after = dollars(before + 1);
+    await markPage(customer);
+    const manager = await signedIn(browser, /Manager of Waldorf Books/);
+    await manager.getByTestId("manage-price-1234").filter({ hasText: dollars(before) }).waitFor();
+    await manager.getByLabel("New price of EDA with Golang").fill(after.slice(1));
+    await manager.getByRole("button", { name: "Change price" }).click();
+    await manager.getByTestId("manage-price-1234").filter({ hasText: after }).waitFor();
+    await screenshot(manager, "store-manager");
+    await price.filter({ hasText: after }).waitFor();
+    expect(await stillSamePage(customer)).toBe(true);
+
+    const add = customer.getByRole("button", { name: "Add EDA with Golang to the basket" });
+    await add.click();
+    await customer.getByTestId("basket-total").filter({ hasText: after }).waitFor();
+    await add.click();
+    await customer.getByTestId("basket-total").filter({ hasText: dollars(2 * (before + 1)) }).waitFor();
+    await screenshot(customer, "shop");
+    await customer.getByRole("button", { name: "Pay and check out" }).click();
+
+    await customer.getByRole("heading", { name: "My orders" }).waitFor();
+    const order = customer.getByRole("link", { name: /^Order of / }).first();
+    await order.waitFor();
+    await screenshot(customer, "orders");
+    await order.click();
+    await orderStatusIs(customer, "Approved");
+    await markPage(customer);
+
+    const ref = orderRef(customer);
+    const bot = await signedIn(browser, /Bot #1/);
+    await botFetches(bot, ref, "bot-console");
+    await orderStatusIs(customer, "Ready");
+
+    const payer = await context.newPage();
+    await signIn(payer, /Buyer #1/);
+    await customerPays(payer, ref, "invoices");
+    await orderStatusIs(customer, "Completed");
+
+    expect(await stillSamePage(customer)).toBe(true);
+    const log = await statusLog(customer);
+    expect(log.slice(log.indexOf("Approved"))).toEqual(["Approved", "Ready", "Completed"]);
+    const saga = customer.getByTestId("saga-steps").getByRole("listitem");
+    expect(await saga.allTextContents()).toEqual([
+      "Customer authorized: success",
+      "Shopping list created: success",
+      "Payment confirmed: success",
+      "Shopping list sent to the bots: success",
+      "Order approved: success",
+    ]);
+    await screenshot(customer, "order");
+    await context.close();
+    await manager.context().close();
+    await bot.context().close();
+  });
+
+  it("fits a phone's width", async () => {
+    const phone = await signedIn(browser, /Buyer #1/, PHONE);
+    await phone.getByTestId("price-1234").waitFor();
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(phone, "shop-phone");
+    await phone.context().close();
+  });
+});

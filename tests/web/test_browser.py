@@ -1,0 +1,67 @@
+"""End to end in headless Chromium (Debian's, driven by playwright-core): the web client served by
+a real gateway in front of a real backend with every module, on the demo mall that `make run`
+seeds. The browser scenarios are gateway/web/e2e/*.test.ts (Vitest); this test runs the stack
+they need, then them, and fails when they fail. They write the README's screenshots to
+docs/screenshots/."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from backend.modules import select_modules
+from backend.seed import seed
+from tests.conftest import Servers
+from tests.support.auth import INTERNAL_TOKEN
+from tests.support.backend import RunningBackend, running_backend
+from tests.support.gateway import RunningGateway, running_gateway
+from tests.web.conftest import WEB
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
+    async with running_backend(
+        servers.database_url, servers.redis_url, select_modules(["all"])
+    ) as running:
+        await seed(running.url, INTERNAL_TOKEN)
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def gateway(
+    backend: RunningBackend, servers: Servers, web_build: Path
+) -> AsyncIterator[RunningGateway]:
+    async with running_gateway(backend.url, servers.redis_url) as running:
+        yield running
+
+
+@pytest.mark.timeout(420)
+async def test_the_web_client_in_a_real_browser(gateway: RunningGateway) -> None:
+    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: make chromium"
+    process = await asyncio.create_subprocess_exec(
+        "npm", "run", "--silent", "test:e2e", "--", "--reporter=verbose",
+        cwd=WEB,
+        env={
+            **os.environ,
+            "MALLBOTS_WEB_URL": gateway.url,
+            "MALLBOTS_SCREENSHOTS": str(SCREENSHOTS),
+            "MALLBOTS_CHROMIUM": CHROMIUM,
+            "CI": "1",
+            "NO_COLOR": "1",
+        },
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await process.communicate()
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text
+    for scenario in ("order page follows it live to COMPLETED", "recovers every status"):
+        assert scenario in text, text
+    for page in ("login", "shop", "orders", "order", "bot-console", "invoices"):
+        assert (SCREENSHOTS / f"{page}.png").read_bytes().startswith(b"\x89PNG"), page
