@@ -37,6 +37,7 @@ async def mall_gateway(servers: Servers) -> AsyncIterator[tuple[Mall, RunningGat
             servers.redis_url,
             max_body_bytes=2_000,
             max_ws_message_bytes=2_000,
+            max_document_bytes=1_000,
             max_subscriptions_per_connection=2,
             connection_init_timeout_seconds=0.5,
         ) as gateway,
@@ -169,3 +170,20 @@ async def test_subscriptions_per_connection_are_capped(
         assert refused[0]["message"] == "Subscription limit reached"
     else:
         assert refused == {"message": "Subscription limit reached"}
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_subscription_document_too_large_is_refused_with_its_code(
+    gateway: RunningGateway, protocol: str
+) -> None:
+    """Refused before parsing, and told to the client (not a silent ``complete``)."""
+    async with socket(gateway, protocol) as ws:
+        await initialised(ws)
+        padded = {"query": CATALOG_UPDATED + " " * 1_000, "variables": {"id": "x"}}
+        message = {"id": "1", "type": SUBSCRIBE[protocol], "payload": padded}
+        await ws.send(orjson.dumps(message).decode())
+        while (answer := orjson.loads(await ws.recv())).get("id") != "1":
+            pass
+    payload = answer["payload"]
+    errors = payload if isinstance(payload, list) else payload.get("errors", [payload])
+    assert errors[0]["extensions"]["code"] == "DOCUMENT_TOO_LARGE"
