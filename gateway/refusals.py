@@ -17,11 +17,11 @@ from graphql import (
     GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
-    OperationType,
     get_named_type,
     is_non_null_type,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 PLACEHOLDER = "{ __typename }"
 _SUBSCRIPTION_PLACEHOLDERS: dict[int, str] = {}
