@@ -17,7 +17,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.exceptions import StrawberryException
+from strawberry.exceptions import MissingQueryError, StrawberryException
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 log = logging.getLogger("gateway.errors")
@@ -73,7 +74,14 @@ def is_fault(error: GraphQLError) -> bool:
         return True
     original = error.original_error
     return original is not None and not isinstance(
-        original, GraphQLError | StrawberryException | ValueError | TypeError
+        original,
+        GraphQLError
+        | StrawberryException
+        | ValueError
+        | TypeError
+        | CannotGetOperationTypeError  # an unknown operation name
+        | InvalidOperationTypeError  # a query where only subscriptions are allowed
+        | MissingQueryError,
     )
 
 

@@ -11,11 +11,13 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from websockets.asyncio.client import connect
 
 from backend.modules import select_modules
 from backend.platform.embedded import free_port
@@ -24,6 +26,7 @@ from gateway.errors import CLIENT_ERRORS
 from tests.conftest import Servers
 from tests.gateway.hostile import ask
 from tests.gateway.test_errors_limits import serving
+from tests.support.auth import auth_headers
 from tests.support.backend import running_backend
 from tests.support.gateway import RunningGateway, running_gateway
 
@@ -140,3 +143,21 @@ async def test_the_filter_masks_what_a_gateway_logs(
     assert "5551212999" not in text
     assert "********99" in text
     assert isinstance(access.args, tuple) and access.args[4] == 200
+
+
+async def test_a_query_where_only_subscriptions_run_is_no_fault(
+    gateway: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The legacy graphql-ws protocol runs subscriptions only: a query there is the client's
+    mistake, answered as such and not logged as an error."""
+    caplog.set_level(logging.DEBUG)
+    async with connect(gateway.ws_url, subprotocols=["graphql-ws"]) as ws:  # type: ignore[list-item]
+        payload = {"Authorization": auth_headers("admin")["Authorization"]}
+        await ws.send(orjson.dumps({"type": "connection_init", "payload": payload}).decode())
+        assert orjson.loads(await ws.recv())["type"] == "connection_ack"
+        start = {"id": "1", "type": "start", "payload": {"query": "{ __typename }"}}
+        await ws.send(orjson.dumps(start).decode())
+        while (answer := orjson.loads(await ws.recv())).get("id") != "1":
+            pass
+    assert answer == {"type": "error", "id": "1", "payload": {"message": "queries are not allowed"}}
+    assert [r for r in gateway_records(caplog) if r.levelno >= logging.WARNING] == []
