@@ -4,6 +4,7 @@ import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
 
 const MANIFEST = "src/gql/persisted-documents.json";
+const GATEWAY = process.env.MALLBOTS_GATEWAY_URL ?? "http://127.0.0.1:8000";
 
 /**
  * Writes GraphQL Code Generator's persisted documents into the build as
@@ -28,7 +29,7 @@ export default defineConfig({
   build: { outDir: "dist", emptyOutDir: true, sourcemap: true },
   server: {
     // `npm run dev`: Vite's dev server, with the API of a gateway started by `make run`.
-    proxy: { "/graphql": { target: "http://127.0.0.1:8000", ws: true }, "/auth": "http://127.0.0.1:8000" },
+    proxy: { "/graphql": { target: GATEWAY, ws: true }, "/auth": GATEWAY },
   },
   test: {
     environment: "jsdom",
