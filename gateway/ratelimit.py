@@ -9,7 +9,8 @@ different machines agree), and takes nothing if either is empty: the answer is t
 ``RATE_LIMITED`` with ``extensions.retryAfterSeconds`` (and, on HTTP, 429 with ``Retry-After``).
 
 When Redis cannot be reached the operation is let through and a warning is logged: an outage of
-the limiter must not become an outage of the API.
+the limiter must not become an outage of the API. The limiter then stays out of the way for
+``RETRY_SECONDS`` (no request waits on a dead Redis, one warning per outage) and tries again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +60,7 @@ return tostring(wait)
 token was taken from every bucket."""
 
 PREFIX = "mallbots:ratelimit:"
+RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class RateLimiter:
         self.script = self.redis.register_script(SCRIPT)
         self.per_ip = per_ip
         self.per_principal = per_principal
+        self.down_until = 0.0
 
     async def wait_seconds(self, client_ip: str, principal: str | None) -> float:
         """Take a token for this client: 0 if allowed, else the seconds until one is free."""
@@ -82,10 +86,18 @@ class RateLimiter:
         if principal is not None:
             keys.append(f"{PREFIX}principal:{hashlib.sha256(principal.encode()).hexdigest()[:32]}")
             args += [self.per_principal.per_second, self.per_principal.burst]
+        now = time.monotonic()
+        if now < self.down_until:
+            return 0.0
         try:
             answer = await self.script(keys=keys, args=args)
         except (redis.exceptions.RedisError, OSError) as error:
-            log.warning("rate limiter unavailable, request let through: %s", error)
+            self.down_until = now + RETRY_SECONDS
+            log.warning(
+                "rate limiter unavailable, requests let through for %.0f s: %s",
+                RETRY_SECONDS,
+                error,
+            )
             return 0.0
         return float(answer)
 

@@ -13,7 +13,8 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 
-from gateway.ratelimit import PREFIX
+from backend.platform.embedded import free_port
+from gateway.ratelimit import PREFIX, Bucket, RateLimiter
 from tests.conftest import Servers
 from tests.support.auth import auth_headers
 from tests.support.gateway import RunningGateway, running_gateway
@@ -113,3 +114,18 @@ async def test_each_websocket_subscription_takes_a_token(servers: Servers) -> No
             codes.append(errors[0]["extensions"]["code"])
     # the first two get as far as the (absent) backend; the third is refused before parsing
     assert codes == ["BACKEND_UNAVAILABLE", "BACKEND_UNAVAILABLE", "RATE_LIMITED"]
+
+
+async def test_an_unreachable_redis_lets_requests_through(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    limiter = RateLimiter(closed, per_ip=Bucket(0.01, 1), per_principal=Bucket(0.01, 1))
+    try:
+        waits = [await limiter.wait_seconds("127.0.0.1", None) for _ in range(3)]
+    finally:
+        await limiter.aclose()
+    assert waits == [0.0, 0.0, 0.0]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "gateway.ratelimit"]
+    assert len(warnings) == 1  # once per outage, not once per request
+    assert warnings[0].startswith("rate limiter unavailable, requests let through for 5 s")
