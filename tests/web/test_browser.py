@@ -61,7 +61,12 @@ async def test_the_web_client_in_a_real_browser(gateway: RunningGateway) -> None
     output, _ = await process.communicate()
     text = output.decode(errors="replace")
     assert process.returncode == 0, text
-    for scenario in ("order page follows it live to COMPLETED", "recovers every status"):
+    for scenario in (
+        "order page follows it live to COMPLETED",
+        "recovers every status",
+        "fits a phone's width",
+        "WCAG 2 A/AA checks on every page",
+    ):
         assert scenario in text, text
     for page in ("login", "shop", "orders", "order", "bot-console", "invoices"):
         assert (SCREENSHOTS / f"{page}.png").read_bytes().startswith(b"\x89PNG"), page

@@ -40,9 +40,7 @@ async def test_the_app_page_at_root_and_at_client_routes(http: httpx.AsyncClient
         assert response.headers["x-content-type-options"] == "nosniff"
 
 
-async def test_hashed_assets_are_cached_for_good(
-    http: httpx.AsyncClient, web_build: Path
-) -> None:
+async def test_hashed_assets_are_cached_for_good(http: httpx.AsyncClient, web_build: Path) -> None:
     script = next((web_build / "assets").glob("*.js"))
     response = await http.get(f"/assets/{script.name}")
     assert response.status_code == 200

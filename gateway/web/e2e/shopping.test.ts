@@ -1,8 +1,10 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  accessibilityViolations,
   botFetches,
   customerPays,
+  DESKTOP,
   launch,
   markPage,
   orderRef,
@@ -11,6 +13,7 @@ import {
   screenshot,
   signedIn,
   signIn,
+  WEB_URL,
   statusLog,
   stillSamePage,
 } from "./browser";
@@ -99,5 +102,41 @@ describe("a customer shops, a bot fetches, the invoice is paid", () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(phone, "shop-phone");
     await phone.context().close();
+  });
+
+  it("passes axe's WCAG 2 A/AA checks on every page", async () => {
+    const violations: string[] = [];
+    const check = async (page: Page, name: string) => {
+      for (const v of await accessibilityViolations(page)) violations.push(`${name}: ${v}`);
+    };
+    const tab = async () => (await browser.newContext({ bypassCSP: true, viewport: DESKTOP })).newPage();
+
+    const customer = await tab();
+    await customer.goto(WEB_URL);
+    await customer.getByRole("button", { name: /Buyer #1/ }).waitFor();
+    await check(customer, "sign-in");
+    await customer.getByRole("button", { name: /Buyer #1/ }).click();
+    await customer.getByTestId("price-1234").waitFor();
+    await check(customer, "shop");
+    await customer.getByRole("link", { name: "My orders" }).click();
+    await customer.getByRole("link", { name: /^Order of / }).first().click();
+    await customer.getByTestId("order-status").waitFor();
+    await check(customer, "order");
+    await customer.getByRole("link", { name: "Invoices" }).click();
+    await customer.getByText("Paid").first().waitFor();
+    await check(customer, "invoices");
+
+    const bot = await tab();
+    await signIn(bot, /Bot #1/);
+    await bot.getByRole("heading", { name: "Available shopping lists" }).waitFor();
+    await check(bot, "bot console");
+
+    const manager = await tab();
+    await signIn(manager, /Manager of Waldorf Books/);
+    await manager.getByTestId("manage-price-1234").waitFor();
+    await check(manager, "store manager");
+
+    expect(violations).toEqual([]);
+    for (const page of [customer, bot, manager]) await page.context().close();
   });
 });

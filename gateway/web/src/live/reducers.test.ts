@@ -11,11 +11,11 @@ import {
 
 const product = (id: string, name: string, price: string) => ({
   id, storeId: "s", name, description: "", sku: id, price,
-});  // prettier-ignore
+});
 
 const catalog = (update: Partial<CatalogUpdate>): CatalogUpdate => ({
   storeId: "s", snapshot: false, products: [], removedProductIds: [], cursor: "1-0", ...update,
-});  // prettier-ignore
+});
 
 describe("applyCatalog", () => {
   it("replaces the catalog with a snapshot, then applies changes and removals", () => {
@@ -33,7 +33,7 @@ describe("applyCatalog", () => {
 const order = (status: Order["status"]): Order => ({
   id: "o", status, total: "99.98", invoiceId: null, shoppingListId: null,
   updatedAt: "2026-12-01T00:00:00", items: [], saga: null,
-});  // prettier-ignore
+});
 
 describe("applyOrderUpdate", () => {
   it("keeps every status in the order received, without repeats of the last one", () => {
@@ -50,15 +50,15 @@ describe("applyCustomerOrders", () => {
   it("lists the newest first and updates a changed order in place", () => {
     const summary = (id: string, createdAt: string, status: Order["status"]) => ({
       id, status, total: "1.00", basketId: null, createdAt, updatedAt: createdAt,
-    });  // prettier-ignore
+    });
     let orders = applyCustomerOrders(undefined, {
       snapshot: true, cursor: "1-0",
       orders: [summary("old", "2026-01-01", "COMPLETED"), summary("new", "2026-02-01", "PENDING")],
-    });  // prettier-ignore
+    });
     expect(orders.map((o) => o.id)).toEqual(["new", "old"]);
     orders = applyCustomerOrders(orders, {
       snapshot: false, cursor: "2-0", orders: [summary("new", "2026-02-01", "APPROVED")],
-    });  // prettier-ignore
+    });
     expect(orders.map((o) => [o.id, o.status])).toEqual([["new", "APPROVED"], ["old", "COMPLETED"]]);
   });
 });
@@ -66,7 +66,7 @@ describe("applyCustomerOrders", () => {
 describe("applyAvailableLists", () => {
   const list = (id: string, status: ShoppingList["status"], createdAt = "2026-01-01") => ({
     id, orderId: id, status, createdAt, stops: [],
-  });  // prettier-ignore
+  });
 
   it("adds lists that become available and drops those that no longer are", () => {
     let lists = applyAvailableLists(undefined, { snapshot: true, cursor: "1", shoppingLists: [list("a", "AVAILABLE")] });

@@ -18,7 +18,7 @@ function liveClient() {
 const step = (n: number, command: string) => ({
   step: n, direction: "forward", command, outcome: "SUCCESS" as const,
   at: "2026-12-01T10:00:00", error: "",
-});  // prettier-ignore
+});
 
 function update(status: OrderUpdate["order"]["status"], history: ReturnType<typeof step>[], cursor: string): OrderUpdate {
   return {
@@ -29,7 +29,7 @@ function update(status: OrderUpdate["order"]["status"], history: ReturnType<type
       items: [{ productId: "p", productName: "EDA with Golang", storeName: "Waldorf Books", price: "49.99", quantity: 2 }],
       saga: { step: history.length, done: status !== "PENDING", compensating: false, history },
     },
-  };  // prettier-ignore
+  };
 }
 
 describe("the order page", () => {
@@ -54,7 +54,7 @@ describe("the order page", () => {
         step(4, "depotapi.InitiateShoppingCommand"),
         step(5, "ordersapi.ApproveOrder"),
       ], "2-0"),
-    );  // prettier-ignore
+    );
     expect(screen.getByTestId("order-status").textContent).toBe("Approved");
     const saga = within(screen.getByTestId("saga-steps")).getAllByRole("listitem");
     expect(saga.map((li) => li.textContent)).toEqual([

@@ -9,7 +9,7 @@ import { Shop } from "./Shop";
 const store = { id: "s1", name: "Waldorf Books", location: "West Upper Level" };
 const product = {
   id: "p1", storeId: "s1", name: "EDA with Golang", description: "", sku: "1234", price: "49.99",
-};  // prettier-ignore
+};
 
 /** A client that answers by operation name, as the gateway would. */
 function client(answers: Record<string, (operation: Operation) => Partial<OperationResult>>) {
@@ -32,7 +32,7 @@ describe("the shop", () => {
       Stores: () => ({ data: { stores: [store] } }),
       CatalogUpdated: () => ({
         data: { catalogUpdated: { storeId: "s1", snapshot: true, products: [product], removedProductIds: [], cursor: "1-0" } },
-      }),  // prettier-ignore
+      }),
       StartBasket: () => ({ data: { startBasket: { basket: { id: "b1", status: "OPEN", total: "0", items: [] } } } }),
       AddBasketItem: (operation) => {
         added.push(operation.variables);
@@ -45,7 +45,7 @@ describe("the shop", () => {
               },
             },
           },
-        };  // prettier-ignore
+        };
       },
     });
     render(
@@ -66,12 +66,12 @@ describe("the shop", () => {
     sessionStorage.setItem("mallbots.basket.c1", "b1");
     const refused = new CombinedError({
       graphQLErrors: [new GraphQLError("the basket cannot be modified", { extensions: { code: "CONFLICT" } })],
-    });  // prettier-ignore
+    });
     const api = client({
       Stores: () => ({ data: { stores: [store] } }),
       CatalogUpdated: () => ({
         data: { catalogUpdated: { storeId: "s1", snapshot: true, products: [product], removedProductIds: [], cursor: "1-0" } },
-      }),  // prettier-ignore
+      }),
       Basket: () => ({ data: { basket: { id: "b1", status: "OPEN", total: "0", items: [] } } }),
       AddBasketItem: () => ({ error: refused }),
     });
