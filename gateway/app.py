@@ -27,7 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway import dev_auth, graphiql, http_spec, live, protection, telemetry, webclient
-from gateway.auth import AuthenticationFailed, Authenticator
+from gateway.auth import AuthenticationFailed, Authenticator, mint
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
 from gateway.context import Context
@@ -82,6 +82,7 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         self.websocket_adapter_class = protection.websocket_adapter(settings)
         self.state = state
         self.authenticator = Authenticator(settings.tokens)
+        self.dev_secret = settings.tokens.secret if settings.development else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As Strawberry's, except that an HTTP refusal is a GraphQL error response (JSON,
@@ -99,7 +100,9 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return graphiql.page()
+        secret = self.dev_secret
+        admin = f"Bearer {mint(secret, dev_auth.ADMIN)}" if secret else None
+        return graphiql.page(admin)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

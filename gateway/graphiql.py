@@ -4,6 +4,7 @@ test``), and are served under ``/graphiql/``."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from starlette.requests import Request
@@ -37,14 +38,20 @@ PAGE = """<!doctype html>
   <body>
     <div id="graphiql">Loading GraphiQL…</div>
     <script>
+      const DEFAULT_HEADERS = __DEFAULT_HEADERS__;
       const url = window.location.href.split("?")[0].split("#")[0];
       const subscriptionUrl = url.replace(/^http/, "ws");
+      // The Headers tab's headers go with every HTTP request, and GraphiQL sends the same
+      // headers as the connection_init payload of its WebSocket subscriptions.
       const fetcher = GraphiQL.createFetcher({ url, subscriptionUrl });
       const root = ReactDOM.createRoot(document.getElementById("graphiql"));
       root.render(
         React.createElement(GraphiQL, {
           fetcher,
           defaultEditorToolsVisibility: true,
+          shouldPersistHeaders: true,
+          defaultHeaders: DEFAULT_HEADERS,
+          isHeadersEditorEnabled: true,
           defaultQuery: "{\\n  stores {\\n    id\\n    name\\n    participating\\n  }\\n}\\n",
         }),
       );
@@ -63,10 +70,14 @@ def installed() -> bool:
     return all((PACKAGES / path).is_file() for path in ASSETS.values())
 
 
-def page() -> Response:
+def page(authorization: str | None = None) -> Response:
+    """The GraphiQL page; ``authorization`` prefills its Headers tab (development: an admin's
+    token, so that every query and subscription can be tried at once)."""
     if not installed():
         return PlainTextResponse(MISSING, status_code=503)
-    return HTMLResponse(PAGE)
+    headers = {"Authorization": authorization} if authorization else {}
+    text = json.dumps(json.dumps(headers, indent=2)).replace("<", "\\u003c")
+    return HTMLResponse(PAGE.replace("__DEFAULT_HEADERS__", text))
 
 
 async def asset(request: Request) -> Response:

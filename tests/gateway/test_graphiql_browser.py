@@ -149,3 +149,19 @@ async def test_graphiql_loads_and_runs_a_typed_query(
         screenshot = tmp_path / "graphiql.png"
         screenshot.write_bytes(base64.b64decode(picture["data"]))
         assert screenshot.read_bytes().startswith(b"\x89PNG")
+
+
+async def test_graphiql_in_development_comes_with_an_admin_token(gateway: RunningGateway) -> None:
+    """The Headers tab is prefilled with an admin's bearer token, which the gateway accepts."""
+    async with httpx.AsyncClient() as http:
+        html = (await http.get(gateway.graphql_url, headers={"accept": "text/html"})).text
+        literal = html.split("const DEFAULT_HEADERS = ", 1)[1].split(";\n", 1)[0]
+        headers = json.loads(json.loads(literal))
+        assert headers["Authorization"].startswith("Bearer ey")
+        created = await http.post(
+            gateway.graphql_url,
+            json={"query": 'mutation { createStore(input: {name: "Admin", location: "L"}) '
+                  "{ store { name } } }"},
+            headers=headers,
+        )  # fmt: skip
+    assert created.json() == {"data": {"createStore": {"store": {"name": "Admin"}}}}
