@@ -1,8 +1,8 @@
 """End to end in headless Chromium (Debian's, driven by playwright-core): the web client served by
 a real gateway in front of a real backend with every module, on the demo mall that `make run`
-seeds. The browser scenarios are gateway/web/e2e/*.test.ts (Vitest); this test runs the stack
-they need, then them, and fails when they fail. They write the README's screenshots to
-docs/screenshots/."""
+seeds, with the gateway enforcing the client's persisted-operations manifest. The browser
+scenarios are gateway/web/e2e/*.test.ts (Vitest); this test runs the stack they need, then them,
+and fails when they fail. They write the README's screenshots to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from backend.modules import select_modules
@@ -38,13 +39,22 @@ async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
 async def gateway(
     backend: RunningBackend, servers: Servers, web_build: Path
 ) -> AsyncIterator[RunningGateway]:
-    async with running_gateway(backend.url, servers.redis_url) as running:
+    # Enforced: the client must send nothing but its build's persisted operations.
+    async with running_gateway(
+        backend.url,
+        servers.redis_url,
+        persisted_operations="enforce",
+        persisted_operations_file=str(web_build / "persisted-operations.json"),
+    ) as running:
         yield running
 
 
 @pytest.mark.timeout(420)
 async def test_the_web_client_in_a_real_browser(gateway: RunningGateway) -> None:
     assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: make chromium"
+    async with httpx.AsyncClient() as http:
+        other = await http.post(gateway.graphql_url, json={"query": "{ __typename }"})
+    assert other.json()["errors"][0]["extensions"]["code"] == "PERSISTED_OPERATION_REQUIRED"
     process = await asyncio.create_subprocess_exec(
         "npm", "run", "--silent", "test:e2e", "--", "--reporter=verbose",
         cwd=WEB,
