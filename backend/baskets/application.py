@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from backend.baskets import messages
+from backend.baskets.caches import Caches
 from backend.baskets.domain import (
     BASKET_EVENTS,
     Basket,
@@ -26,6 +27,7 @@ from backend.baskets.domain import (
 from backend.platform import codec
 from backend.platform.aggregate import DomainEvent, Repository
 from backend.platform.auth import current_principal, require_customer
+from backend.platform.cache import READ_VERSION
 from backend.platform.errors import NotFound
 from backend.platform.messages import Message, new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -80,13 +82,12 @@ def _remote(cls: type[T], body: Any, key: str, module: str) -> T:
 
 
 class BasketsService:
-    def __init__(self, ctx: ModuleContext) -> None:
+    def __init__(self, ctx: ModuleContext, caches: Caches) -> None:
         self.ctx = ctx
         self.baskets = Repository(
             ctx.store, Basket, BASKET_EVENTS, snapshot_every=ctx.settings.snapshot_every
         )
-        self.stores_cache = ctx.store.table("stores_cache")
-        self.products_cache = ctx.store.table("products_cache")
+        self.caches = caches
 
     # --- commands ---
 
@@ -188,11 +189,13 @@ class BasketsService:
     async def _product_and_store(self, product_id: str) -> tuple[ProductInfo, StoreInfo]:
         """Both from the caches in one query when they are there and the store participates
         (the common case); otherwise one at a time, with the stores module's help."""
+        products, stores = self.caches.products, self.caches.stores
         async with self.ctx.pool.connection() as conn:
             cur = await conn.execute(
-                f"SELECT p.store_id, p.name, p.price, s.name FROM {self.products_cache} p"
-                f" JOIN {self.stores_cache} s ON s.id = p.store_id"
-                " WHERE p.id = %s AND NOT p.removed AND s.participating",
+                f"SELECT p.store_id, p.name, p.price, s.name FROM {products.table} p"
+                f" JOIN {stores.table} s ON s.id = p.store_id"
+                " WHERE p.id = %s AND NOT p.removed AND s.participating"
+                f" AND {products.complete('p')} AND {stores.complete('s')}",
                 (product_id,),
                 prepare=True,
             )
@@ -206,39 +209,33 @@ class BasketsService:
         return product, await self.store(product.store_id)
 
     async def product(self, product_id: str) -> ProductInfo:
-        """The product from the cache, or from the stores module (then cached)."""
+        """The product from the cache, or from the stores module (then cached at the fall-back
+        version: it fills what no event has set, and any event overrides it)."""
+        cache = self.caches.products
         async with self.ctx.pool.connection() as conn:
-            cur = await conn.execute(
-                f"SELECT store_id, name, price, removed FROM {self.products_cache} WHERE id = %s",
-                (product_id,),
-            )
-            row = await cur.fetchone()
+            row = await cache.get(conn, product_id)
         missing = NotFound(f"product with id: `{product_id}` does not exist")
         if row is not None:
-            if row[3]:
+            if row["removed"]:
                 raise missing
-            return ProductInfo(product_id, row[0], row[1], row[2])
+            return ProductInfo(product_id, row["store_id"], row["name"], row["price"])
         found = await self.ctx.services.get("stores", f"/products/{quote(product_id, safe='')}")
         if found is None:
             raise missing
         product = _remote(ProductInfo, found, "product", "stores")
+        values = {"store_id": product.store_id, "name": product.name, "price": product.price}
         async with self.ctx.pool.connection() as conn:
-            await conn.execute(
-                f"INSERT INTO {self.products_cache} (id, store_id, name, price)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                (product.id, product.store_id, product.name, product.price),
-            )
+            await cache.apply(conn, product.id, READ_VERSION, values)
         return product
 
     async def store(self, store_id: str) -> StoreInfo:
         """The store from the cache when it is participating there. Otherwise (a miss, or the
         cache says it is not participating, which may just be behind) the stores module
         decides; a miss is then cached."""
+        cache = self.caches.stores
         async with self.ctx.pool.connection() as conn:
-            cur = await conn.execute(
-                f"SELECT name, participating FROM {self.stores_cache} WHERE id = %s", (store_id,)
-            )
-            row = await cur.fetchone()
+            cached = await cache.get(conn, store_id)
+        row = None if cached is None else (cached["name"], cached["participating"])
         if row is not None and row[1]:
             return StoreInfo(store_id, row[0], True)
         try:
@@ -250,11 +247,7 @@ class BasketsService:
         if found is None:
             raise NotFound(f"store with id: `{store_id}` does not exist")
         store = _remote(StoreInfo, found, "store", "stores")
-        if row is None:
-            async with self.ctx.pool.connection() as conn:
-                await conn.execute(
-                    f"INSERT INTO {self.stores_cache} (id, name, participating)"
-                    " VALUES (%s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                    (store.id, store.name, store.participating),
-                )
+        values = {"name": store.name, "participating": store.participating}
+        async with self.ctx.pool.connection() as conn:
+            await cache.apply(conn, store.id, READ_VERSION, values)
         return store

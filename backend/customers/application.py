@@ -17,6 +17,7 @@ from backend.customers.domain import (
 )
 from backend.platform.aggregate import DomainEvent
 from backend.platform.auth import current_principal
+from backend.platform.cache import with_version
 from backend.platform.errors import Conflict, NotFound
 from backend.platform.messages import Payload, new_message
 from backend.platform.module import ModuleContext
@@ -51,11 +52,17 @@ class CustomersService:
         self.ctx = ctx
         self.table = ctx.store.table("customers")
 
-    def _publish(self, uow: UnitOfWork, customer: Customer) -> None:
+    def _publish(self, uow: UnitOfWork, customer: Customer, version: int) -> None:
+        """The pending events as integration events; ``version`` is the row's after them."""
+        first = version - len(customer.pending) + 1
         uow.publish(
             *(
-                new_message(messages.CUSTOMER_TOPIC, _integration_event(customer, e))
-                for e in customer.pending
+                new_message(
+                    messages.CUSTOMER_TOPIC,
+                    _integration_event(customer, e),
+                    metadata=with_version(first + n),
+                )
+                for n, e in enumerate(customer.pending)
             )
         )
         customer.pending = []
@@ -82,13 +89,14 @@ class CustomersService:
         async def command(uow: UnitOfWork) -> dict[str, str]:
             customer = Customer.register(customer_id, name, sms_number)
             cur = await uow.execute(
-                f"INSERT INTO {self.table} ({_COLUMNS}) VALUES (%s, %s, %s, %s)"
+                f"INSERT INTO {self.table} ({_COLUMNS}, version) VALUES (%s, %s, %s, %s, %s)"
                 " ON CONFLICT (id) DO NOTHING",
-                (customer.id, customer.name, customer.sms_number, customer.enabled),
-            )
+                (customer.id, customer.name, customer.sms_number, customer.enabled,
+                 len(customer.pending)),
+            )  # fmt: skip
             if cur.rowcount == 0:
                 raise Conflict("the customer is already registered")
-            self._publish(uow, customer)
+            self._publish(uow, customer, len(customer.pending))
             return {"id": customer_id}
 
         return await self.ctx.run_command(command, idempotency_key=key, scope="register_customer")
@@ -104,12 +112,14 @@ class CustomersService:
             customer = await self.load(uow, customer_id)
             change(customer)
             if customer.pending:
-                await uow.execute(
-                    f"UPDATE {self.table} SET sms_number = %s, enabled = %s, updated_at = now()"
-                    " WHERE id = %s",
-                    (customer.sms_number, customer.enabled, customer.id),
+                cur = await uow.execute(
+                    f"UPDATE {self.table} SET sms_number = %s, enabled = %s, updated_at = now(),"
+                    " version = version + %s WHERE id = %s RETURNING version",
+                    (customer.sms_number, customer.enabled, len(customer.pending), customer.id),
                 )
-                self._publish(uow, customer)
+                row = await cur.fetchone()
+                assert row is not None  # the row is locked by load()
+                self._publish(uow, customer, row[0])
             return {}
 
         return await self.ctx.run_command(

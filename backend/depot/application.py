@@ -25,7 +25,9 @@ from backend.depot.domain import (
 )
 from backend.platform import codec
 from backend.platform.auth import require_bot
+from backend.platform.cache import READ_VERSION, Field, VersionedCache
 from backend.platform.errors import BadRequest, NotFound
+from backend.platform.failures import NotYet
 from backend.platform.messages import Message, new_message, projection_update
 from backend.platform.module import ModuleContext
 from backend.platform.unit_of_work import UnitOfWork
@@ -77,8 +79,13 @@ class DepotService:
         self.ctx = ctx
         self.lists = ctx.store.table("shopping_lists")
         self.bots = ctx.store.table("bots")
-        self.stores_cache = ctx.store.table("stores_cache")
-        self.products_cache = ctx.store.table("products_cache")
+        self.stores = VersionedCache(
+            ctx.store.table("stores_cache"), (Field("name", ""), Field("location", ""))
+        )
+        self.products = VersionedCache(
+            ctx.store.table("products_cache"),
+            (Field("store_id", ""), Field("name", ""), Field("removed", False, required=False)),
+        )
 
     # --- caches of the stores module's data ---
 
@@ -87,63 +94,53 @@ class DepotService:
         # (retried), so an outage never rejects an order.
         return await self.ctx.services.get("stores", path)
 
+    async def warm(self, uow: UnitOfWork, items: Sequence[messages.ShoppingItem]) -> None:
+        """Cache the stores and products of ``items`` that are not cached yet, from the
+        stores module; NotFound for one it does not know (or removed). Runs before the unit of
+        work writes anything, and writes only after every call: no transaction is open while
+        the stores module is asked."""
+        fetched: list[tuple[VersionedCache, str, dict[str, Any]]] = []
+        for store_id in dict.fromkeys(i.store_id for i in items):
+            if await self.stores.get(uow.conn, store_id) is None:
+                found = await self._ask_stores(f"/{quote(store_id, safe='')}") if store_id else None
+                if found is None:
+                    raise _not_found("store", store_id)
+                values = {"name": found["store"]["name"], "location": found["store"]["location"]}
+                fetched.append((self.stores, store_id, values))
+        for product_id in dict.fromkeys(i.product_id for i in items):
+            row = await self.products.get(uow.conn, product_id)
+            if row is not None and row["removed"]:
+                raise _not_found("product", product_id)
+            if row is None:
+                path = f"/products/{quote(product_id, safe='')}"
+                found = await self._ask_stores(path) if product_id else None
+                if found is None:
+                    raise _not_found("product", product_id)
+                product = found["product"]
+                values = {"store_id": product["store_id"], "name": product["name"]}
+                fetched.append((self.products, product_id, values))
+        for cache, key, values in fetched:
+            await cache.apply(uow, key, READ_VERSION, values)
+
     async def store_info(self, uow: UnitOfWork, store_id: str) -> StoreInfo:
-        """The store from the cache, else from the stores module (then cached)."""
-        cur = await uow.execute(
-            f"SELECT id, name, location FROM {self.stores_cache} WHERE id = %s", (store_id,)
-        )
-        if (row := await cur.fetchone()) is not None:
-            return StoreInfo(*row)
-        found = await self._ask_stores(f"/{quote(store_id, safe='')}") if store_id else None
-        if found is None:
-            raise _not_found("store", store_id)
-        store = StoreInfo(store_id, found["store"]["name"], found["store"]["location"])
-        await self.cache_store(uow, store)
-        return store
+        """The store from the cache (``warm`` filled it)."""
+        if (row := await self.stores.get(uow.conn, store_id)) is None:
+            raise NotYet(f"store {store_id} is not cached yet")
+        return StoreInfo(store_id, row["name"], row["location"])
 
     async def product_info(self, uow: UnitOfWork, product_id: str) -> ProductInfo:
-        """The product from the cache, else from the stores module (then cached)."""
-        cur = await uow.execute(
-            f"SELECT id, store_id, name FROM {self.products_cache} WHERE id = %s", (product_id,)
-        )
-        if (row := await cur.fetchone()) is not None:
-            return ProductInfo(*row)
-        path = f"/products/{quote(product_id, safe='')}"
-        found = await self._ask_stores(path) if product_id else None
-        if found is None:
+        """The product from the cache (``warm`` filled it); a removed one is not found."""
+        if (row := await self.products.get(uow.conn, product_id)) is None:
+            raise NotYet(f"product {product_id} is not cached yet")
+        if row["removed"]:
             raise _not_found("product", product_id)
-        product = ProductInfo(product_id, found["product"]["store_id"], found["product"]["name"])
-        await self.cache_product(uow, product)
-        return product
+        return ProductInfo(product_id, row["store_id"], row["name"])
 
-    async def cache_store(self, uow: UnitOfWork, store: StoreInfo) -> None:
-        await uow.execute(
-            f"INSERT INTO {self.stores_cache} (id, name, location) VALUES (%s, %s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (store.id, store.name, store.location),
-        )
-
-    async def rename_store(self, uow: UnitOfWork, store_id: str, name: str) -> None:
-        await uow.execute(
-            f"UPDATE {self.stores_cache} SET name = %s, updated_at = now() WHERE id = %s",
-            (name, store_id),
-        )
-
-    async def cache_product(self, uow: UnitOfWork, product: ProductInfo) -> None:
-        await uow.execute(
-            f"INSERT INTO {self.products_cache} (id, store_id, name) VALUES (%s, %s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (product.id, product.store_id, product.name),
-        )
-
-    async def rename_product(self, uow: UnitOfWork, product_id: str, name: str) -> None:
-        await uow.execute(
-            f"UPDATE {self.products_cache} SET name = %s, updated_at = now() WHERE id = %s",
-            (name, product_id),
-        )
-
-    async def forget_product(self, uow: UnitOfWork, product_id: str) -> None:
-        await uow.execute(f"DELETE FROM {self.products_cache} WHERE id = %s", (product_id,))
+    async def cache(
+        self, uow: UnitOfWork, cache: VersionedCache, key: str, version: int | None,
+        values: dict[str, Any],
+    ) -> None:  # fmt: skip
+        await cache.apply(uow, key, version, values)
 
     # --- persistence ---
 

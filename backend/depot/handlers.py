@@ -1,25 +1,28 @@
-"""What the depot consumes: the saga's commands, the stores module's events (caches) and
-cancelled orders."""
+"""The depot's handler table: the saga's commands, the stores module's events (caches,
+versioned so that they converge in any order) and cancelled orders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from backend.depot import messages
 from backend.depot.application import DepotService
-from backend.depot.domain import ProductInfo, StoreInfo
 from backend.ordering import messages as ordering
-from backend.platform.consumer import Subscription
-from backend.platform.messages import Contract, Message, Payload, decode_payload
+from backend.platform.cache import VersionedCache, message_version
+from backend.platform.consumer import Handler
+from backend.platform.handlers import HandlerTable
+from backend.platform.messages import Message, Payload, decode_payload
 from backend.platform.saga import participant
 from backend.platform.unit_of_work import UnitOfWork
 from backend.stores import messages as stores
 
 
-def known(contract: Contract, topic: str) -> frozenset[str]:
-    """Every message name ``contract`` puts on ``topic``."""
-    return frozenset(t.name for t in contract.types() if t.topic == topic)
+def handlers(service: DepotService) -> HandlerTable:
+    async def warm(uow: UnitOfWork, message: Message) -> None:
+        command = decode_payload(message, messages.CreateShoppingList)
+        await service.warm(uow, command.items)
 
-
-def subscriptions(service: DepotService) -> list[Subscription]:
     async def create_shopping_list(uow: UnitOfWork, message: Message) -> Payload:
         command = decode_payload(message, messages.CreateShoppingList)
         list_id = await service.create_list(uow, command.order_id, command.items, message)
@@ -33,60 +36,43 @@ def subscriptions(service: DepotService) -> list[Subscription]:
         command = decode_payload(message, messages.InitiateShopping)
         await service.initiate(uow, command.id, message)
 
-    async def store_created(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.StoreCreated)
-        await service.cache_store(uow, StoreInfo(event.id, event.name, event.location))
+    def cached(
+        cache: VersionedCache, event: type[Payload], values: Callable[[Any], Mapping[str, Any]]
+    ) -> Handler:
+        async def handle(uow: UnitOfWork, message: Message) -> None:
+            payload = decode_payload(message, event)
+            await service.cache(uow, cache, payload.id, message_version(message),
+                                dict(values(payload)))  # fmt: skip
 
-    async def store_rebranded(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.StoreRebranded)
-        await service.rename_store(uow, event.id, event.name)
-
-    async def product_added(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.ProductAdded)
-        await service.cache_product(uow, ProductInfo(event.id, event.store_id, event.name))
-
-    async def product_rebranded(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.ProductRebranded)
-        await service.rename_product(uow, event.id, event.name)
-
-    async def product_removed(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.ProductRemoved)
-        await service.forget_product(uow, event.id)
+        return handle
 
     async def order_canceled(uow: UnitOfWork, message: Message) -> None:
         event = decode_payload(message, ordering.OrderCanceled)
         await service.order_canceled(uow, event.shopping_id, message)
 
-    return [
-        Subscription(
-            messages.COMMAND_TOPIC,
-            known(messages.contract, messages.COMMAND_TOPIC),
-            {
-                messages.CreateShoppingList.message_name: participant(create_shopping_list),
-                messages.CancelShoppingList.message_name: participant(cancel_shopping_list),
-                messages.InitiateShopping.message_name: participant(initiate_shopping),
-            },
+    command, store, product = messages.COMMAND_TOPIC, stores.STORE_TOPIC, stores.PRODUCT_TOPIC
+    return {
+        (command, messages.CreateShoppingList.message_name): participant(
+            create_shopping_list, prepare=warm
         ),
-        Subscription(
-            stores.STORE_TOPIC,
-            known(stores.contract, stores.STORE_TOPIC),
-            {
-                stores.StoreCreated.message_name: store_created,
-                stores.StoreRebranded.message_name: store_rebranded,
-            },
+        (command, messages.CancelShoppingList.message_name): participant(cancel_shopping_list),
+        (command, messages.InitiateShopping.message_name): participant(initiate_shopping),
+        (store, stores.StoreCreated.message_name): cached(
+            service.stores, stores.StoreCreated, lambda e: {"name": e.name, "location": e.location}
         ),
-        Subscription(
-            stores.PRODUCT_TOPIC,
-            known(stores.contract, stores.PRODUCT_TOPIC),
-            {
-                stores.ProductAdded.message_name: product_added,
-                stores.ProductRebranded.message_name: product_rebranded,
-                stores.ProductRemoved.message_name: product_removed,
-            },
+        (store, stores.StoreRebranded.message_name): cached(
+            service.stores, stores.StoreRebranded, lambda e: {"name": e.name}
         ),
-        Subscription(
-            ordering.ORDER_TOPIC,
-            known(ordering.contract, ordering.ORDER_TOPIC),
-            {ordering.OrderCanceled.message_name: order_canceled},
+        (product, stores.ProductAdded.message_name): cached(
+            service.products,
+            stores.ProductAdded,
+            lambda e: {"store_id": e.store_id, "name": e.name, "removed": False},
         ),
-    ]
+        (product, stores.ProductRebranded.message_name): cached(
+            service.products, stores.ProductRebranded, lambda e: {"name": e.name}
+        ),
+        (product, stores.ProductRemoved.message_name): cached(
+            service.products, stores.ProductRemoved, lambda e: {"removed": True}
+        ),
+        (ordering.ORDER_TOPIC, ordering.OrderCanceled.message_name): order_canceled,
+    }

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from backend.notifications.domain import Kind, Notification, Recipient
+from backend.notifications.messages import SMS_TOPIC, SmsRequested
 from backend.notifications.sender import SmsSender
 from backend.platform.auth import current_principal
+from backend.platform.cache import Field, VersionedCache
+from backend.platform.messages import Message, new_message
 from backend.platform.module import ModuleContext
 from backend.platform.unit_of_work import UnitOfWork
 
@@ -29,58 +33,48 @@ class NotificationsService:
     def __init__(self, ctx: ModuleContext, sender: SmsSender) -> None:
         self.ctx = ctx
         self.sender = sender
-        self.customers = ctx.store.table("customers_cache")
+        self.customers = VersionedCache(
+            ctx.store.table("customers_cache"), (Field("name", ""), Field("sms_number", ""))
+        )
         self.notifications = ctx.store.table("notifications")
 
     # --- the customers cache ---
 
-    async def cache_customer(self, uow: UnitOfWork, recipient: Recipient) -> None:
-        """Remember a customer; one already cached keeps what it has (it is as new or newer)."""
-        await uow.execute(
-            f"INSERT INTO {self.customers} (id, name, sms_number) VALUES (%s, %s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (recipient.id, recipient.name, recipient.sms_number),
-        )
-
-    async def change_sms_number(self, uow: UnitOfWork, customer_id: str, sms_number: str) -> None:
-        """A customer not cached yet is left alone: the read-through will fetch the new number."""
-        await uow.execute(
-            f"UPDATE {self.customers} SET sms_number = %s, updated_at = now() WHERE id = %s",
-            (sms_number, customer_id),
-        )
+    async def cache_customer(
+        self, uow: UnitOfWork, customer_id: str, version: int | None, values: dict[str, str]
+    ) -> None:
+        await self.customers.apply(uow, customer_id, version, values)
 
     async def recipient(self, uow: UnitOfWork, customer_id: str) -> Recipient | None:
         """The cached customer, else the customers module's answer (then cached); None if the
-        customers module does not know them."""
-        cur = await uow.execute(
-            f"SELECT id, name, sms_number FROM {self.customers} WHERE id = %s", (customer_id,)
-        )
-        row = await cur.fetchone()
-        if row is not None:
-            return Recipient(*row)
-        found = await self.ctx.services.get("customers", f"/{customer_id}")
-        if found is None:
-            return None
-        customer = found["customer"]
-        recipient = Recipient(customer["id"], customer["name"], customer["sms_number"])
-        await self.cache_customer(uow, recipient)
-        return recipient
+        customers module does not know them. Called before the unit of work writes anything:
+        the fall-back's network call runs with no transaction open."""
+
+        async def fetch() -> dict[str, str] | None:
+            found = await self.ctx.services.get("customers", f"/{quote(customer_id, safe='')}")
+            return None if found is None else found["customer"]
+
+        row = await self.customers.read_through(uow, customer_id, fetch)
+        return None if row is None else Recipient(customer_id, row["name"], row["sms_number"])
 
     # --- notifications ---
 
-    async def notify(self, uow: UnitOfWork, kind: Kind, order_id: str, customer_id: str) -> None:
-        """Log and send the SMS for an order event, once per (order, kind)."""
+    async def notify(
+        self, uow: UnitOfWork, kind: Kind, order_id: str, customer_id: str, cause: Message
+    ) -> None:
+        """Log the SMS for an order event, once per (order, kind), and have it sent."""
         recipient = await self.recipient(uow, customer_id)
         if recipient is None:
             log.warning("no customer %s: %s of order %s not sent", customer_id, kind, order_id)
             return
         notification = Notification.about(kind, order_id, recipient)
+        notification_id = str(uuid.uuid4())
         cur = await uow.execute(
             f"INSERT INTO {self.notifications}"
             " (id, customer_id, order_id, kind, sms_number, message)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (order_id, kind) DO NOTHING RETURNING 1",
             (
-                str(uuid.uuid4()),
+                notification_id,
                 notification.customer_id,
                 notification.order_id,
                 notification.kind.value,
@@ -90,9 +84,15 @@ class NotificationsService:
         )
         if await cur.fetchone() is None:
             return
-        # Inside the unit of work: a failed send rolls the log row back and the delivery is
-        # retried (at-least-once sending; the inbox and the unique key stop repeats otherwise).
-        await self.sender.send(notification.sms_number, notification.message)
+        # Sent after the commit, by this module's consumer of SMS_TOPIC (see ``send``).
+        request = SmsRequested(notification_id, notification.sms_number, notification.message)
+        uow.publish(new_message(SMS_TOPIC, request, cause=cause))
+
+    async def send(self, request: SmsRequested) -> None:
+        """Send a logged notification: no transaction is open (the handler writes nothing);
+        a failure fails the delivery, which is retried. At least once: a crash after the send
+        and before the acknowledgement sends it again."""
+        await self.sender.send(request.sms_number, request.text)
 
     async def list_notifications(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
         if not current_principal().is_customer(customer_id):

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -49,6 +48,12 @@ def message_version(message: Message) -> int | None:
         return None
 
 
+class Executes(Protocol):
+    """A unit of work, or a pooled connection outside any (a read-through after a network call)."""
+
+    async def execute(self, query: str, params: Any = None) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Field:
     """A cached column: ``placeholder`` is stored until something sets it (NOT NULL columns);
@@ -65,9 +70,14 @@ class VersionedCache:
         self.fields = {f.name: f for f in fields}
         self._table = sql.SQL(table)
         self._statements: dict[tuple[str, ...], str] = {}
+        self._select = (
+            sql.SQL("SELECT {columns}, versions FROM {table} WHERE id = %s")
+            .format(columns=sql.SQL(", ").join(map(sql.Identifier, self.fields)), table=self._table)
+            .as_string()
+        )
 
     async def apply(
-        self, uow: UnitOfWork, key: str, version: int | None, values: Mapping[str, Any]
+        self, uow: Executes, key: str, version: int | None, values: Mapping[str, Any]
     ) -> None:
         """Set ``values`` on row ``key``, each field only if ``version`` is newer than the one
         that set it. ``version`` None (a producer without versions): set them, as before."""
@@ -113,12 +123,15 @@ class VersionedCache:
         self._statements[given] = query.as_string()
         return self._statements[given]
 
-    async def get(self, conn: psycopg.AsyncConnection[Any], key: str) -> dict[str, Any] | None:
-        """The cached row ``key`` (its fields by name) if it is complete, else None."""
-        query = sql.SQL("SELECT {columns}, versions FROM {table} WHERE id = %s").format(
-            columns=sql.SQL(", ").join(map(sql.Identifier, self.fields)), table=self._table
-        )
-        cur = await conn.execute(query.as_string(), (key,), prepare=True)
+    def complete(self, alias: str) -> str:
+        """An SQL condition on the table (as ``alias``): the row has every required field."""
+        names = ",".join(f.name for f in self.fields.values() if f.required)
+        return f"{alias}.versions ?& '{{{names}}}'::text[]"
+
+    async def get(self, conn: Executes, key: str) -> dict[str, Any] | None:
+        """The cached row ``key`` (its fields by name) if it is complete, else None. ``conn`` is
+        a connection (reads need no transaction) or a unit of work."""
+        cur = await conn.execute(self._select, (key,))
         row = await cur.fetchone()
         if row is None:
             return None
@@ -134,7 +147,12 @@ class VersionedCache:
         fetch: Callable[[], Awaitable[Mapping[str, Any] | None]],
     ) -> dict[str, Any] | None:
         """The cached row, else what ``fetch`` returns from the owner (None: it does not know
-        ``key``), cached at the fall-back version; then the row as the cache now has it."""
+        ``key``), cached at the fall-back version; then the row as the cache now has it.
+
+        For a caller inside a unit of work that has not written yet: ``fetch`` (a network call)
+        then runs before the transaction begins. Callers outside one use ``get`` and ``apply``
+        on a pooled connection and fetch with no connection held.
+        """
         found = await self.get(uow.conn, key)
         if found is not None:
             return found
@@ -142,14 +160,8 @@ class VersionedCache:
         if fetched is None:
             return None
         await self.apply(uow, key, READ_VERSION, {k: fetched[k] for k in self.fields})
-        cur = await uow.execute(
-            sql.SQL("SELECT {columns} FROM {table} WHERE id = %s")
-            .format(columns=sql.SQL(", ").join(map(sql.Identifier, self.fields)), table=self._table)
-            .as_string(),
-            (key,),
-        )
-        row = await cur.fetchone()
-        return None if row is None else dict(zip(self.fields, row, strict=True))
+        values = await (await uow.execute(self._select, (key,))).fetchone()
+        return None if values is None else dict(zip(self.fields, values[:-1], strict=True))
 
     def _version_of(self, name: str) -> sql.Composable:
         return sql.SQL("COALESCE((t.versions ->> {k})::bigint, -1)").format(k=sql.Literal(name))

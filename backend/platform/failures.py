@@ -15,7 +15,14 @@ import redis.exceptions
 from backend.platform.eventstore import ConcurrencyError
 from backend.platform.services import ServiceUnavailable
 
+
+class NotYet(Exception):
+    """The message depends on another one that has not been handled yet (it overtook it, or
+    that one is being retried): retry it later, as a transient failure."""
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    NotYet,
     # Server down, connection lost, failover, statement timeout, and (subclasses) serialization
     # failures, deadlocks and psycopg_pool.PoolTimeout.
     psycopg.OperationalError,

@@ -88,9 +88,10 @@ def reply_to(command: Message, payload: Payload, outcome: str) -> Message:
 
 
 CommandHandler = Callable[[UnitOfWork, Message], Awaitable[Payload | None]]
+Prepare = Callable[[UnitOfWork, Message], Awaitable[None]]
 
 
-def participant(handler: CommandHandler) -> Handler:
+def participant(handler: CommandHandler, prepare: Prepare | None = None) -> Handler:
     """A saga participant's command handler that always replies.
 
     The handler runs inside a savepoint: if it raises a domain error, its own writes are undone
@@ -98,10 +99,15 @@ def participant(handler: CommandHandler) -> Handler:
     is published with outcome SUCCESS. Other exceptions fail the delivery, which is retried; so
     does another module being unavailable, which must not fail the saga (and reject an order)
     because of an outage.
+
+    ``prepare`` runs first, before the savepoint opens the transaction: the place for network
+    calls (reading another module into a cache). Its domain errors are failure replies too.
     """
 
     async def handle(uow: UnitOfWork, command: Message) -> None:
         try:
+            if prepare is not None:
+                await prepare(uow, command)
             async with uow.savepoint():
                 reply = await handler(uow, command)
         except ServiceUnavailable:

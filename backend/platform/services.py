@@ -21,6 +21,15 @@ class ServiceUnavailable(DomainError):
     status = 503
 
 
+class ServiceRefused(DomainError):
+    """Another module refused the request (a 4xx that is not passing): unlike an outage,
+    asking again cannot help (a consumer counts it towards the DLQ, a saga step fails)."""
+
+
+_PASSING = frozenset({401, 403, 408, 429})
+"""Refusals that a retry or an operator cures: treated as the module being unavailable."""
+
+
 class ServiceClient:
     def __init__(
         self,
@@ -46,14 +55,19 @@ class ServiceClient:
         )
 
     async def get(self, module: str, path: str) -> Any | None:
-        """GET /api/<module><path> as JSON; None when the other module says 404."""
+        """GET /api/<module><path> as JSON; None when the other module says 404, or 400 (the
+        id cannot name anything there). An outage (no answer, 5xx, and 401/403/408/429, which
+        a retry or an operator can cure) is ``ServiceUnavailable``; another refusal is
+        ``ServiceRefused``."""
         url = f"{self.base(module)}/api/{module}{path}"  # raises first: no address
         try:
             response = await self.http.get(url)
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"the {module} module is unavailable: {exc}") from None
-        if response.status_code == 404:
+        if response.status_code in (400, 404):
             return None
+        if 400 <= response.status_code < 500 and response.status_code not in _PASSING:
+            raise ServiceRefused(f"the {module} module refused the request: {response.text[:200]}")
         if response.status_code >= 400:
             raise ServiceUnavailable(f"the {module} module answered {response.status_code}")
         return orjson.loads(response.content)

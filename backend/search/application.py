@@ -7,6 +7,7 @@ name that neither the cache nor the owning module knows stays blank rather than 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +15,9 @@ from urllib.parse import quote
 from backend.ordering.messages import OrderItem
 from backend.platform import codec
 from backend.platform.auth import current_principal
+from backend.platform.cache import READ_VERSION, Field, VersionedCache
 from backend.platform.errors import NotFound
+from backend.platform.failures import NotYet
 from backend.platform.module import ModuleContext
 from backend.platform.unit_of_work import UnitOfWork
 from backend.search.domain import Cursor, OrderLine, SearchFilters, check_limit, order_total
@@ -24,7 +27,10 @@ _ORDER_COLUMNS = (
 )
 
 
-class OrderNotIndexedYet(Exception):
+_Ask = Callable[[str], tuple[str, str, str]]
+
+
+class OrderNotIndexedYet(NotYet):
     """A status change arrived before its order's creation: the delivery is retried later."""
 
 
@@ -36,87 +42,41 @@ class SearchService:
     def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
         self.orders = ctx.store.table("orders")
-        self.customers_cache = ctx.store.table("customers_cache")
-        self.stores_cache = ctx.store.table("stores_cache")
-        self.products_cache = ctx.store.table("products_cache")
+        table = ctx.store.table
+        self.customers = VersionedCache(table("customers_cache"), (Field("name", ""),))
+        self.stores = VersionedCache(table("stores_cache"), (Field("name", ""),))
+        self.products = VersionedCache(
+            table("products_cache"), (Field("store_id", ""), Field("name", ""))
+        )
 
     # --- caches ---
 
-    async def _name(
-        self,
-        uow: UnitOfWork,
-        table: str,
-        id: str,
-        ask: tuple[str, str, str],
-        remember: Callable[[dict[str, Any]], Awaitable[None]],
-    ) -> str:
-        """The name of ``id`` from the cache ``table``; on a miss, from the module and path in
-        ``ask`` (module, path, key of the answer), then cached by ``remember``. Unknown: ""."""
-        cur = await uow.execute(f"SELECT name FROM {table} WHERE id = %s", (id,))
-        if (row := await cur.fetchone()) is not None:
-            return str(row[0])
-        module, path, key = ask
-        answer = await self.ctx.services.get(module, path)
-        if answer is None:
-            return ""
-        await remember(answer[key])
-        return str(answer[key]["name"])
+    async def _names(
+        self, uow: UnitOfWork, cache: VersionedCache, ids: Sequence[str], ask: _Ask
+    ) -> tuple[dict[str, str], list[Callable[[], Awaitable[None]]]]:
+        """The names of ``ids``: from the cache, else from the owning module (module, path of
+        an id, key of the answer); a name nobody knows is "". Reads and network calls only:
+        the cache writes for what was fetched are returned, to run once every call is done,
+        so that no transaction is open during a call."""
+        names: dict[str, str] = {}
+        writes: list[Callable[[], Awaitable[None]]] = []
+        for id in dict.fromkeys(ids):
+            if (row := await cache.get(uow.conn, id)) is not None:
+                names[id] = str(row["name"])
+                continue
+            module, path, key = ask(id)
+            answer = await self.ctx.services.get(module, path)
+            names[id] = "" if answer is None else str(answer[key]["name"])
+            if answer is not None:
+                values = {f: answer[key][f] for f in cache.fields}
+                writes.append(functools.partial(cache.apply, uow, id, READ_VERSION, values))
+        return names, writes
 
-    async def customer_name(self, uow: UnitOfWork, customer_id: str) -> str:
-        return await self._name(
-            uow, self.customers_cache, customer_id,
-            ("customers", f"/{quote(customer_id, safe='')}", "customer"),
-            lambda found: self.cache_customer(uow, customer_id, found["name"]),
-        )  # fmt: skip
-
-    async def store_name(self, uow: UnitOfWork, store_id: str) -> str:
-        return await self._name(
-            uow, self.stores_cache, store_id,
-            ("stores", f"/{quote(store_id, safe='')}", "store"),
-            lambda found: self.cache_store(uow, store_id, found["name"]),
-        )  # fmt: skip
-
-    async def product_name(self, uow: UnitOfWork, product_id: str) -> str:
-        return await self._name(
-            uow, self.products_cache, product_id,
-            ("stores", f"/products/{quote(product_id, safe='')}", "product"),
-            lambda found: self.cache_product(uow, product_id, found["store_id"], found["name"]),
-        )  # fmt: skip
-
-    async def cache_customer(self, uow: UnitOfWork, customer_id: str, name: str) -> None:
-        await uow.execute(
-            f"INSERT INTO {self.customers_cache} (id, name) VALUES (%s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (customer_id, name),
-        )
-
-    async def cache_store(self, uow: UnitOfWork, store_id: str, name: str) -> None:
-        await uow.execute(
-            f"INSERT INTO {self.stores_cache} (id, name) VALUES (%s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (store_id, name),
-        )
-
-    async def rename_store(self, uow: UnitOfWork, store_id: str, name: str) -> None:
-        await uow.execute(
-            f"UPDATE {self.stores_cache} SET name = %s, updated_at = now() WHERE id = %s",
-            (name, store_id),
-        )
-
-    async def cache_product(
-        self, uow: UnitOfWork, product_id: str, store_id: str, name: str
-    ) -> None:
-        await uow.execute(
-            f"INSERT INTO {self.products_cache} (id, store_id, name) VALUES (%s, %s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (product_id, store_id, name),
-        )
-
-    async def rename_product(self, uow: UnitOfWork, product_id: str, name: str) -> None:
-        await uow.execute(
-            f"UPDATE {self.products_cache} SET name = %s, updated_at = now() WHERE id = %s",
-            (name, product_id),
-        )
+    async def cache(
+        self, uow: UnitOfWork, cache: VersionedCache, id: str, version: int | None,
+        values: dict[str, str],
+    ) -> None:  # fmt: skip
+        await cache.apply(uow, id, version, values)
 
     # --- the order read model ---
 
@@ -129,12 +89,26 @@ class SearchService:
         created_at: dt.datetime,
     ) -> None:
         """Index a new (pending) order; a second OrderCreated for it changes nothing."""
+        products, cache_products = await self._names(
+            uow, self.products, [i.product_id for i in items],
+            lambda id: ("stores", f"/products/{quote(id, safe='')}", "product"),
+        )  # fmt: skip
+        stores, cache_stores = await self._names(
+            uow, self.stores, [i.store_id for i in items],
+            lambda id: ("stores", f"/{quote(id, safe='')}", "store"),
+        )  # fmt: skip
+        customers, cache_customer = await self._names(
+            uow, self.customers, [customer_id],
+            lambda id: ("customers", f"/{quote(id, safe='')}", "customer"),
+        )  # fmt: skip
+        for write in (*cache_products, *cache_stores, *cache_customer):
+            await write()
         lines = [
             OrderLine(
                 item.product_id,
                 item.store_id,
-                await self.product_name(uow, item.product_id),
-                await self.store_name(uow, item.store_id),
+                products[item.product_id],
+                stores[item.store_id],
                 item.price,
                 item.quantity,
             )
@@ -148,7 +122,7 @@ class SearchService:
             (
                 order_id,
                 customer_id,
-                await self.customer_name(uow, customer_id),
+                customers[customer_id],
                 codec.dumps(codec.to_plain(lines)),
                 order_total(lines),
                 sorted({line.product_id for line in lines}),

@@ -1,19 +1,18 @@
-"""What search consumes: customers, stores and products (name caches) and every order event."""
+"""Search's handler table: customers, stores and products (name caches, versioned so that
+they converge in any order) and every order event."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from backend.customers import messages as customers
 from backend.ordering import messages as ordering
-from backend.platform.consumer import Handler, Subscription
-from backend.platform.messages import (
-    Contract,
-    MalformedMessage,
-    Message,
-    Payload,
-    decode_payload,
-)
+from backend.platform.cache import VersionedCache, message_version
+from backend.platform.consumer import Handler
+from backend.platform.handlers import HandlerTable
+from backend.platform.messages import MalformedMessage, Message, Payload, decode_payload
 from backend.platform.unit_of_work import UnitOfWork
 from backend.search.application import SearchService
 from backend.stores import messages as stores
@@ -28,11 +27,6 @@ STATUS_BY_EVENT = {
 """The status an order event sets (OrderCreated makes the order, ``pending``)."""
 
 
-def known(contract: Contract, topic: str) -> frozenset[str]:
-    """Every message name ``contract`` puts on ``topic``."""
-    return frozenset(t.name for t in contract.types() if t.topic == topic)
-
-
 def occurred_at(message: Message) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(message.occurred_at)
@@ -41,26 +35,16 @@ def occurred_at(message: Message) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def subscriptions(service: SearchService) -> list[Subscription]:
-    async def customer_registered(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, customers.CustomerRegistered)
-        await service.cache_customer(uow, event.id, event.name)
+def handlers(service: SearchService) -> HandlerTable:
+    def cached(
+        cache: VersionedCache, event: type[Payload], values: Callable[[Any], Mapping[str, Any]]
+    ) -> Handler:
+        async def handle(uow: UnitOfWork, message: Message) -> None:
+            payload = decode_payload(message, event)
+            await service.cache(uow, cache, payload.id, message_version(message),
+                                dict(values(payload)))  # fmt: skip
 
-    async def store_created(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.StoreCreated)
-        await service.cache_store(uow, event.id, event.name)
-
-    async def store_rebranded(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.StoreRebranded)
-        await service.rename_store(uow, event.id, event.name)
-
-    async def product_added(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.ProductAdded)
-        await service.cache_product(uow, event.id, event.store_id, event.name)
-
-    async def product_rebranded(uow: UnitOfWork, message: Message) -> None:
-        event = decode_payload(message, stores.ProductRebranded)
-        await service.rename_product(uow, event.id, event.name)
+        return handle
 
     async def order_created(uow: UnitOfWork, message: Message) -> None:
         event = decode_payload(message, ordering.OrderCreated)
@@ -77,44 +61,38 @@ def subscriptions(service: SearchService) -> list[Subscription]:
 
         return handle
 
-    order_handlers: dict[str, Handler] = {
-        ordering.OrderCreated.message_name: order_created,
-    }
-    for payload in (
-        ordering.OrderApproved,
-        ordering.OrderRejected,
-        ordering.OrderReadied,
-        ordering.OrderCanceled,
-        ordering.OrderCompleted,
-    ):
-        order_handlers[payload.message_name] = status_handler(payload)
-
-    return [
+    name = lambda e: {"name": e.name}  # noqa: E731
+    order = ordering.ORDER_TOPIC
+    return {
         # CustomerSmsChanged, CustomerEnabled and CustomerDisabled are not needed by search.
-        Subscription(
-            customers.CUSTOMER_TOPIC,
-            known(customers.contract, customers.CUSTOMER_TOPIC),
-            {customers.CustomerRegistered.message_name: customer_registered},
+        (customers.CUSTOMER_TOPIC, customers.CustomerRegistered.message_name): cached(
+            service.customers, customers.CustomerRegistered, name
         ),
-        Subscription(
-            stores.STORE_TOPIC,
-            known(stores.contract, stores.STORE_TOPIC),
-            {
-                stores.StoreCreated.message_name: store_created,
-                stores.StoreRebranded.message_name: store_rebranded,
-            },
+        (stores.STORE_TOPIC, stores.StoreCreated.message_name): cached(
+            service.stores, stores.StoreCreated, name
+        ),
+        (stores.STORE_TOPIC, stores.StoreRebranded.message_name): cached(
+            service.stores, stores.StoreRebranded, name
         ),
         # ProductRemoved is ignored on purpose: orders placed before the removal keep showing
         # the product's name. Price changes do not matter: an order carries its own prices.
-        Subscription(
-            stores.PRODUCT_TOPIC,
-            known(stores.contract, stores.PRODUCT_TOPIC),
-            {
-                stores.ProductAdded.message_name: product_added,
-                stores.ProductRebranded.message_name: product_rebranded,
-            },
+        (stores.PRODUCT_TOPIC, stores.ProductAdded.message_name): cached(
+            service.products,
+            stores.ProductAdded,
+            lambda e: {"store_id": e.store_id, "name": e.name},
         ),
-        Subscription(
-            ordering.ORDER_TOPIC, known(ordering.contract, ordering.ORDER_TOPIC), order_handlers
+        (stores.PRODUCT_TOPIC, stores.ProductRebranded.message_name): cached(
+            service.products, stores.ProductRebranded, name
         ),
-    ]
+        (order, ordering.OrderCreated.message_name): order_created,
+        **{
+            (order, payload.message_name): status_handler(payload)
+            for payload in (
+                ordering.OrderApproved,
+                ordering.OrderRejected,
+                ordering.OrderReadied,
+                ordering.OrderCanceled,
+                ordering.OrderCompleted,
+            )
+        },
+    }

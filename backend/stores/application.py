@@ -10,6 +10,7 @@ from typing import Any
 
 from backend.platform.aggregate import Repository
 from backend.platform.auth import require_manager, require_role
+from backend.platform.cache import with_version
 from backend.platform.errors import NotFound
 from backend.platform.messages import new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -57,6 +58,7 @@ class StoresService:
                 new_message(
                     messages.STORE_TOPIC,
                     messages.StoreCreated(store.id, store.name, store.location),
+                    metadata=with_version(store.version),
                 )
             )
             return {"id": store_id}
@@ -83,7 +85,9 @@ class StoresService:
                 payload: Any = messages.StoreRebranded(store.id, store.name)
             else:
                 payload = messages.StoreParticipationToggled(store.id, store.participating)
-            uow.publish(new_message(messages.STORE_TOPIC, payload))
+            uow.publish(
+                new_message(messages.STORE_TOPIC, payload, metadata=with_version(store.version))
+            )
             return {}
 
         return await self.ctx.run_command(command, idempotency_key=key, scope=f"{what}:{store_id}")
@@ -128,7 +132,11 @@ class StoresService:
                 tuple(view.values()),
             )
             uow.publish(
-                new_message(messages.PRODUCT_TOPIC, messages.ProductAdded(**view)),
+                new_message(
+                    messages.PRODUCT_TOPIC,
+                    messages.ProductAdded(**view),
+                    metadata=with_version(product.version),
+                ),
                 projection_update(messages.PROJECTION, store_id, {**view, "removed": False}),
             )
             return {"id": product_id}
@@ -168,7 +176,7 @@ class StoresService:
                 else:
                     event = messages.ProductPriceDecreased(product.id, outcome, product.price)
             uow.publish(
-                new_message(messages.PRODUCT_TOPIC, event),
+                new_message(messages.PRODUCT_TOPIC, event, metadata=with_version(product.version)),
                 projection_update(
                     messages.PROJECTION, product.store_id, {**view, "removed": product.removed}
                 ),

@@ -8,6 +8,7 @@ the later step fails for real.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -36,12 +37,20 @@ async def saga_waiting_for_payment(mall: Mall, backend: RunningBackend) -> tuple
     basket_id = await mall.basket(customer_id, product_id)
     await mall.checkout(basket_id, PAYMENT_ID)
     order = await mall.the_order_of(customer_id, "pending")
-    saga = await eventually(
-        lambda: mall.saga(order["id"]),
-        lambda s: [h["command"] for h in s["history"]][-1:] == ["paymentsapi.ConfirmPayment"],
+
+    async def saga() -> Any:
+        response = await backend.http.get(f"/api/cosec/sagas/{order['id']}")
+        return response.json() if response.status_code == 200 else None  # not started yet
+
+    state = await eventually(
+        saga,
+        lambda s: (
+            s is not None
+            and [h["command"] for h in s["history"]][-1:] == ["paymentsapi.ConfirmPayment"]
+        ),
         timeout=30,
     )
-    return order["id"], saga["data"]["shopping_id"]
+    return order["id"], state["data"]["shopping_id"]
 
 
 async def authorize_in_payments_table(backend: RunningBackend, customer_id: str) -> None:

@@ -1,0 +1,8 @@
+-- Each cached field remembers the version of the aggregate that set it (platform cache). Rows
+-- cached before count as fall-back reads (version 0): any event overrides them.
+ALTER TABLE {schema}.customers_cache ADD COLUMN versions jsonb NOT NULL DEFAULT '{}';
+UPDATE {schema}.customers_cache SET versions = '{"name": 0}';
+ALTER TABLE {schema}.stores_cache ADD COLUMN versions jsonb NOT NULL DEFAULT '{}';
+UPDATE {schema}.stores_cache SET versions = '{"name": 0}';
+ALTER TABLE {schema}.products_cache ADD COLUMN versions jsonb NOT NULL DEFAULT '{}';
+UPDATE {schema}.products_cache SET versions = '{"store_id": 0, "name": 0}';
