@@ -63,6 +63,15 @@ NOTES = """## Notes
   frames are timestamped on arrival, before parsing. Memory is the gateway process's RSS growth
   while it opens the subscribers from 100 to 1,000 (first payload received, then idle) per
   subscriber opened. The anchor is a bare XADD → blocked XREAD on the same Redis.
+- Tracing and metrics: three stacks side by side (backend and gateway processes each, their own
+  database and Redis database): tracing and metrics off (`MALLBOTS_METRICS=off`, no `OTEL_*`);
+  both on with every trace sampled (`OTEL_TRACES_SAMPLER=always_on`), exported over OTLP/HTTP
+  (batch processor, 200 ms schedule) to a receiver in the benchmark process that decodes and
+  discards; and on with 10% of the traces sampled (`parentbased_traceidratio`, 0.1). Each client
+  count runs in alternating rounds (off, 100%, 10%, twice) of 1 s warm-up and 5 s measured; the
+  rows show the means. Each `addBasketItem` exports about 11–14 spans (gateway server
+  span, operation span, client span; backend server span, three queries, the event-store append,
+  the relay's send span, its `XADD` and its `DELETE`).
 
 ## What the profiles found, and what was fixed (py-spy, cProfile)
 
@@ -110,6 +119,23 @@ NOTES = """## Notes
   Each subscriber's task writes the shared payload in a frame with its own operation id,
   straight to its socket (`gateway/live.py`, ADR 0016). p99 fell to about 25 ms. What remains
   per subscriber is waking its task and one WebSocket send.
+- **Tracing and metrics (target ≥ 85% of the throughput with both off, at 100% sampling).**
+  A py-spy profile (100 Hz, 8 s, `--full-filenames`) of both processes at 64 clients with every
+  trace sampled: of the gateway's CPU, the OpenTelemetry SDK's span creation and ending takes 8%,
+  the OTLP exporter's protobuf encoding and HTTP send 7%, context attach/detach and propagation
+  4%, the ASGI and aiohttp instrumentations 3%; of the backend's, 9%, 9%, 5%, and the ASGI and
+  psycopg instrumentations 4.5%. Metrics (prometheus-client and our hooks) stay under 1% in
+  both. So tracing every request costs about a quarter of each process's CPU, all of it in the
+  SDK and its exporter, per span: there is no span we could drop that the issue does not ask
+  for (the event-store append also has its psycopg span; the relay's `DELETE` is the one
+  optional span). At 10% sampling (parent-based, decided at the gateway) the spans of unsampled
+  requests are non-recording and cost little. On a machine shared with other heavy jobs the
+  throughput ratios swing by ±50% between rounds (2026-12-01: 0.35–0.69× at 100%, 0.62–1.6× at
+  10%), so read the profile for the cost and rerun on a quiet machine for the ratio. The target
+  is not met at 100% sampling: with a quarter of each process's CPU spent on tracing, the
+  profile puts the ratio near 0.75× on a quiet machine. Sampling a fraction of the traces is
+  the lever (`OTEL_TRACES_SAMPLER_ARG`); the default ratio stays 1.0 so that a fresh set-up
+  shows every trace.
 """
 
 

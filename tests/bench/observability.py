@@ -1,13 +1,17 @@
 """What tracing and metrics cost: ``addBasketItem`` at 16 and 64 clients with tracing on (every
 trace sampled, exported over OTLP/HTTP to a receiver on 127.0.0.1 that discards it) and metrics
 on, against the same stack with both off (``OTEL_*`` unset, ``MALLBOTS_METRICS=off``), in the
-same run. Each configuration is its own backend and gateway processes on a fresh database."""
+same run; and, for comparison, with 10% of the traces sampled. Each configuration is its own
+backend and gateway processes on a fresh database and a Redis database of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
 import orjson
 
-from tests.bench.mutation import ADD_ITEM, PRODUCTS, drive
+from tests.bench.mutation import ADD_ITEM, PRODUCTS, Load, drive
 from tests.bench.report import Row, median
 from tests.bench.stack import MallStack, mall_stack
 from tests.support.auth import auth_headers
@@ -41,49 +45,80 @@ async def _bodies(stack: MallStack, clients: int) -> tuple[list[list[bytes]], di
     return bodies, auth_headers("customer", customer_id=customer_id)
 
 
-async def _measure(
-    database_url: str, redis_url: str, env: dict[str, str], levels: tuple[int, ...], smoke: bool
-) -> dict[int, tuple[float, float]]:
-    """Per client count: (mutations/s, p50 ms) on a stack started with ``env``."""
-    warmup, seconds = (0.1, 0.3) if smoke else (1.0, 5.0)
-    results: dict[int, tuple[float, float]] = {}
-    async with mall_stack(database_url, redis_url, env) as stack:
-        bodies, bearer = await _bodies(stack, max(levels))
-        for clients in levels:
-            load = await drive(
-                stack.gateway.url, lambda i: bodies[i], clients, warmup, seconds, bearer
-            )
-            results[clients] = (load.rate, median(load.latencies))
-    return results
+def _database(redis_url: str, db: int) -> str:
+    """The same Redis server, another database: each stack flushes and owns its own."""
+    parts = urlsplit(redis_url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _tracing(endpoint: str, sampler: str, ratio: str) -> dict[str, str]:
+    return {
+        "MALLBOTS_METRICS": "on",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_TRACES_SAMPLER": sampler,
+        "OTEL_TRACES_SAMPLER_ARG": ratio,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+
+
+CONFIGS = ("off", "on", "sampled")
+"""Tracing and metrics off; on with every trace sampled (the case); on with 10% of the traces
+sampled (what a busy deployment would run, for comparison)."""
 
 
 async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> list[Row]:
-    levels = (1, 2) if smoke else (16, 64)
-    off = await _measure(database_url, redis_url, {"MALLBOTS_METRICS": "off"}, levels, smoke)
-    async with otlp_receiver(keep=False) as receiver:
-        on_env = {
-            "MALLBOTS_METRICS": "on",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_TRACES_SAMPLER": "always_on",
-            "OTEL_BSP_SCHEDULE_DELAY": "200",
+    """The three stacks run side by side; each client count is measured in alternating rounds
+    (off, on, sampled, off, on, sampled), so that drift in the machine's load hits all alike."""
+    levels, rounds = ((1, 2), 1) if smoke else ((16, 64), 2)
+    warmup, seconds = (0.1, 0.3) if smoke else (1.0, 5.0)
+    results: dict[tuple[str, int], list[Load]] = {}
+    async with otlp_receiver(keep=False) as every, otlp_receiver(keep=False) as tenth:
+        envs = {
+            "off": {"MALLBOTS_METRICS": "off"},
+            "on": _tracing(every.url, "always_on", "1.0"),
+            "sampled": _tracing(tenth.url, "parentbased_traceidratio", "0.1"),
         }
-        on = await _measure(database_url, redis_url, on_env, levels, smoke)
-    if receiver.received == 0:
-        raise RuntimeError("tracing was on but the OTLP receiver got no span")
-    seconds = 0.3 if smoke else 5.0
-    mutations = sum(rate for rate, _ in on.values()) * seconds  # measured; warm-up and set-up
-    rows = [  # add spans too, so this overstates a little
-        Row("spans exported per addBasketItem (tracing on)", receiver.received / mutations,
-            "spans", "", None),
+        async with (
+            mall_stack(database_url, _database(redis_url, 1), envs["off"]) as off,
+            mall_stack(database_url, _database(redis_url, 2), envs["on"]) as on,
+            mall_stack(database_url, _database(redis_url, 3), envs["sampled"]) as sampled,
+        ):
+            stacks = {name: stack for name, stack in zip(CONFIGS, (off, on, sampled), strict=True)}
+            requests = {name: await _bodies(stack, max(levels)) for name, stack in stacks.items()}
+            received_before = every.received
+            for clients in levels:
+                for _ in range(rounds):
+                    for name, stack in stacks.items():
+                        bodies, bearer = requests[name]
+                        load = await drive(
+                            stack.gateway.url, lambda i, b=bodies: b[i], clients, warmup,
+                            seconds, bearer,
+                        )  # fmt: skip
+                        results.setdefault((name, clients), []).append(load)
+            received = every.received - received_before
+    if received == 0 or tenth.received == 0:
+        raise RuntimeError("tracing was on but an OTLP receiver got no span")
+    measured = sum(x.rate * seconds for c in levels for x in results[("on", c)])
+    rows = [  # warm-up requests send spans too: this overstates a little
+        Row("spans exported per addBasketItem (tracing on)", received / measured, "spans", "",
+            None),
     ]  # fmt: skip
     anchor = "the same, tracing and metrics off"
     for clients in levels:
-        case = f"addBasketItem, {clients} clients, tracing (100%, OTLP) + metrics on"
-        target = "≥ 0.85× off"
-        rows += [
-            Row(case, on[clients][0], "mutations/s", anchor, off[clients][0], target=target),
-            Row(f"{case} p50", on[clients][1], "ms", anchor, off[clients][1],
-                higher_is_better=False),
-        ]  # fmt: skip
+        off_loads = results[("off", clients)]
+        for name, label, target in (("on", "100%", "≥ 0.85× off"), ("sampled", "10%", "")):
+            loads = results[(name, clients)]
+            case = f"addBasketItem, {clients} clients, tracing ({label}, OTLP) + metrics on"
+            rows += [
+                Row(case, _mean(x.rate for x in loads), "mutations/s", anchor,
+                    _mean(x.rate for x in off_loads), target=target),
+                Row(f"{case} p50", _mean(median(x.latencies) for x in loads), "ms", anchor,
+                    _mean(median(x.latencies) for x in off_loads), higher_is_better=False),
+            ]  # fmt: skip
     return rows
+
+
+def _mean(values: Iterable[float]) -> float:
+    found = list(values)
+    return sum(found) / len(found)
