@@ -44,10 +44,19 @@ describe("a customer shops, a bot fetches, the invoice is paid", () => {
     const manager = await signedIn(browser, /Manager of Waldorf Books/);
     await manager.getByTestId("manage-price-1234").filter({ hasText: dollars(before) }).waitFor();
     await manager.getByLabel("New price of EDA with Golang").fill(after.slice(1));
-    await manager.getByRole("button", { name: "Change price" }).click();
+    await manager.getByRole("button", { name: "Change the price of EDA with Golang" }).click();
     await manager.getByTestId("manage-price-1234").filter({ hasText: after }).waitFor();
-    await screenshot(manager, "store-manager");
     await price.filter({ hasText: after }).waitFor();
+    // A new product appears in the shop too.
+    const sku = `e2e-${Date.now()}`;
+    await manager.getByLabel("Name", { exact: true }).fill("Domain-Driven Design");
+    await manager.getByLabel("SKU").fill(sku);
+    await manager.getByLabel("Price", { exact: true }).fill("30.00");
+    await manager.getByRole("button", { name: "Add the product" }).click();
+    await manager.getByRole("status").filter({ hasText: "is in the catalog" }).waitFor();
+    await manager.getByTestId(`manage-price-${sku}`).filter({ hasText: "$30.00" }).waitFor();
+    await screenshot(manager, "store-manager");
+    await customer.getByTestId(`price-${sku}`).filter({ hasText: "$30.00" }).waitFor();
     expect(await stillSamePage(customer)).toBe(true);
 
     const add = customer.getByRole("button", { name: "Add EDA with Golang to the basket" });

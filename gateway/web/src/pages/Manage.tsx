@@ -171,7 +171,11 @@ function PriceRow({ product }: { product: Product }) {
             value={price}
             onChange={(e) => setPrice(e.target.value)}
           />
-          <button type="submit" disabled={increasing.fetching || decreasing.fetching}>
+          <button
+            type="submit"
+            disabled={increasing.fetching || decreasing.fetching}
+            aria-label={`Change the price of ${product.name}`}
+          >
             Change price
           </button>
         </form>
