@@ -258,6 +258,8 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.config import GatewaySettings
 
     gateway = GatewaySettings.from_env()
+    if not gateway.internal_token:
+        raise CliError("MALLBOTS_INTERNAL_TOKEN is not set: the backend refuses calls without it")
     if gateway.redis_url is None:
         gateway = dataclasses.replace(gateway, redis_url=resolve_urls(settings)[1])
     from observability import tracing

@@ -102,9 +102,12 @@ class BackendClient:
         module = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
         return self.service_urls.get(module, self.base_url)
 
-    def forwarded(self, principal: Principal) -> str:
+    def forwarded(self, principal: Principal) -> str | None:
         """The signed header that tells the backend who a request acts for; each is reused
-        until shortly before it expires (signing one costs about as much as a small request)."""
+        until shortly before it expires (signing one costs about as much as a small request).
+        None without a service credential (the backend then refuses the call anyway)."""
+        if not self.internal_token:
+            return None
         cached = self._forwarded.get(principal.key)
         now = time.time()
         if cached is None or cached[1] < now:

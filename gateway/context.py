@@ -32,11 +32,11 @@ class Context:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {
-            "x-correlation-id": self.correlation_id,
-            PRINCIPAL_HEADER: self.backend.forwarded(self.principal),
-            **self.trace_headers,
-        }
+        headers = {"x-correlation-id": self.correlation_id, **self.trace_headers}
+        forwarded = self.backend.forwarded(self.principal)
+        if forwarded is not None:
+            headers[PRINCIPAL_HEADER] = forwarded
+        return headers
 
     async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         spend_backend_call()

@@ -14,6 +14,7 @@ from gateway.backend import BackendClient
 from gateway.context import Context
 from tests.conftest import Servers
 from tests.gateway.graphql_http import data
+from tests.support.auth import INTERNAL_TOKEN
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.mall import Mall
@@ -118,7 +119,7 @@ async def test_a_batch_of_more_than_a_hundred_ids_is_split(backend: RunningBacke
         ))["id"]
         for n in range(120)
     ]  # fmt: skip
-    client = BackendClient(backend.url)
+    client = BackendClient(backend.url, internal_token=INTERNAL_TOKEN)
     try:
         load = loaders.batch(Context(backend=client, hub=None), "/stores/products", "products")
         found = await load([*created, "unknown"])

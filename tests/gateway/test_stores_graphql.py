@@ -9,6 +9,7 @@ import pytest
 
 from backend.stores.module import module as stores
 from tests.conftest import Servers
+from tests.support.auth import ADMIN
 from tests.support.backend import running_backend
 from tests.support.gateway import RunningGateway, running_gateway
 
@@ -25,7 +26,7 @@ async def gateway(servers: Servers) -> AsyncIterator[RunningGateway]:
 async def graphql(gateway: RunningGateway, query: str, **variables: object) -> dict[str, object]:
     async with httpx.AsyncClient() as http:
         response = await http.post(
-            gateway.graphql_url, json={"query": query, "variables": variables}
+            gateway.graphql_url, json={"query": query, "variables": variables}, headers=ADMIN
         )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -55,7 +56,8 @@ async def test_create_store_and_product_then_query_the_catalog(gateway: RunningG
 
 
 async def test_unknown_store_is_not_found(gateway: RunningGateway) -> None:
-    result = await graphql(gateway, '{ store(id: "nope") { id } }')
+    unknown = "00000000-0000-4000-8000-0000000000ab"  # ids are UUIDs
+    result = await graphql(gateway, f'{{ store(id: "{unknown}") {{ id }} }}')
     (error,) = result["errors"]  # type: ignore[misc]
-    assert error["message"] == "store with id: `nope` does not exist"
+    assert error["message"] == f"store with id: `{unknown}` does not exist"
     assert error["extensions"]["code"] == "NOT_FOUND"
