@@ -1,11 +1,12 @@
-"""The ordering module's consumers.
+"""The ordering module's handler table.
 
 * ``basketsapi.BasketCheckedOut`` creates the pending order, under an id derived from the basket
   id: a redelivered or repeated checkout finds the order there and does nothing (O3).
 * ``depotapi.ShoppingListCompleted`` readies the order; ``paymentsapi.InvoicePaid`` completes it
   with the invoice id (O1, P1). A repeat of a step already taken is a no-op; any other refused
-  transition fails the delivery, which is retried with back-off (the message may have overtaken
-  the saga's approval) and dead-lettered if it keeps failing.
+  transition fails the delivery. An order that is not there yet (the message overtook the saga's
+  approval, or the order's readiness) is ``NotYet``: retried for as long as it takes, never
+  dead-lettered; any other refusal is retried with back-off, then dead-lettered.
 * The saga commands ``ordersapi.RejectOrder`` / ``ApproveOrder`` reply Success or Failure. Repeats
   succeed without a change, and rejecting an order that is already cancelled succeeds too, so
   that a compensating saga can always finish.
@@ -19,17 +20,15 @@ from backend.ordering import messages
 from backend.ordering.application import OrderingService
 from backend.ordering.domain import Order, OrderItem, OrderStatus, order_id_for_basket
 from backend.payments import messages as payments
-from backend.platform.consumer import Handler, Subscription
-from backend.platform.messages import Contract, Message, Payload, decode_payload
+from backend.platform import handlers as table
+from backend.platform.consumer import Subscription
+from backend.platform.failures import NotYet
+from backend.platform.messages import Message, Payload, decode_payload
 from backend.platform.saga import participant
 from backend.platform.unit_of_work import UnitOfWork
 
 
-def _known(contract: Contract, topic: str) -> frozenset[str]:
-    return frozenset(t.name for t in contract.types() if t.topic == topic)
-
-
-def subscriptions(service: OrderingService) -> list[Subscription]:
+def handlers(service: OrderingService) -> table.HandlerTable:
     async def basket_checked_out(uow: UnitOfWork, message: Message) -> None:
         basket = decode_payload(message, baskets.BasketCheckedOut)
         order_id = order_id_for_basket(basket.id)
@@ -45,20 +44,32 @@ def subscriptions(service: OrderingService) -> list[Subscription]:
 
     async def shopping_list_completed(uow: UnitOfWork, message: Message) -> None:
         completed = decode_payload(message, depot.ShoppingListCompleted)
+
+        def ready(order: Order) -> None:
+            if order.status is OrderStatus.PENDING:  # it overtook the saga's approval
+                raise NotYet(f"order {order.id} is not approved yet")
+            order.ready()
+
         await service.change(
             uow,
             completed.order_id,
-            Order.ready,
+            ready,
             message,
             done=lambda o: o.status in (OrderStatus.READY, OrderStatus.COMPLETED),
         )
 
     async def invoice_paid(uow: UnitOfWork, message: Message) -> None:
         paid = decode_payload(message, payments.InvoicePaid)
+
+        def complete(order: Order) -> None:
+            if order.status in (OrderStatus.PENDING, OrderStatus.APPROVED):
+                raise NotYet(f"order {order.id} is not ready yet")
+            order.complete(paid.id)
+
         await service.change(
             uow,
             paid.order_id,
-            lambda o: o.complete(paid.id),
+            complete,
             message,
             done=lambda o: o.status is OrderStatus.COMPLETED and o.invoice_id == paid.id,
         )
@@ -87,34 +98,19 @@ def subscriptions(service: OrderingService) -> list[Subscription]:
         )
         return None
 
-    basket_handlers: dict[str, Handler] = {
-        baskets.BasketCheckedOut.message_name: basket_checked_out
+    command = messages.COMMAND_TOPIC
+    return {
+        (baskets.BASKET_TOPIC, baskets.BasketCheckedOut.message_name): basket_checked_out,
+        (depot.SHOPPING_LIST_TOPIC, depot.ShoppingListCompleted.message_name): (
+            shopping_list_completed
+        ),
+        (payments.INVOICE_TOPIC, payments.InvoicePaid.message_name): invoice_paid,
+        (command, messages.RejectOrder.message_name): participant(reject_order),
+        (command, messages.ApproveOrder.message_name): participant(approve_order),
     }
-    depot_handlers: dict[str, Handler] = {
-        depot.ShoppingListCompleted.message_name: shopping_list_completed
-    }
-    invoice_handlers: dict[str, Handler] = {payments.InvoicePaid.message_name: invoice_paid}
-    command_handlers: dict[str, Handler] = {
-        messages.RejectOrder.message_name: participant(reject_order),
-        messages.ApproveOrder.message_name: participant(approve_order),
-    }
-    return [
-        Subscription(
-            baskets.BASKET_TOPIC, _known(baskets.contract, baskets.BASKET_TOPIC), basket_handlers
-        ),
-        Subscription(
-            depot.SHOPPING_LIST_TOPIC,
-            _known(depot.contract, depot.SHOPPING_LIST_TOPIC),
-            depot_handlers,
-        ),
-        Subscription(
-            payments.INVOICE_TOPIC,
-            _known(payments.contract, payments.INVOICE_TOPIC),
-            invoice_handlers,
-        ),
-        Subscription(
-            messages.COMMAND_TOPIC,
-            _known(messages.contract, messages.COMMAND_TOPIC),
-            command_handlers,
-        ),
-    ]
+
+
+def subscriptions(service: OrderingService) -> list[Subscription]:
+    return table.subscriptions(
+        handlers(service), baskets.contract, depot.contract, payments.contract, messages.contract
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -434,8 +435,29 @@ async def test_duplicate_depot_and_payments_messages_take_effect_once(
     assert await handled(backend, done, done_again, paid, paid_again) == 4
 
 
+async def test_an_event_that_overtook_the_approval_waits_for_it(backend: RunningBackend) -> None:
+    """ShoppingListCompleted for a pending order is retried (not dead-lettered, however long
+    the saga takes) until the order is approved, then readies it."""
+    order_id = await pending_order(backend)
+    consumer = backend.host.consumers["ordering"]
+    before = consumer.counts["transient"]
+    await publish(backend, SHOPPING_LIST_TOPIC, ShoppingListCompleted("shop-1", order_id))
+    await eventually(
+        lambda: asyncio.sleep(0, consumer.counts["transient"] - before),
+        lambda waited: waited > backend.host.settings.max_deliveries,
+    )
+    assert (await get_order(backend, order_id))["status"] == "pending"
+    _, reply = await command(backend, ApproveOrder(order_id, "shop-1"))
+    assert reply.name == "reply.Success", reply
+    await reach(backend, order_id, "ready")
+    dead = await backend.context("ordering").redis.xrange(SHOPPING_LIST_TOPIC + DLQ_SUFFIX)
+    assert not [f for _, f in dead if order_id.encode() in f[ENVELOPE_FIELD.encode()]]
+
+
 async def test_a_refused_event_is_retried_then_dead_lettered(backend: RunningBackend) -> None:
     order_id = await pending_order(backend)
+    _, reply = await command(backend, RejectOrder(order_id))
+    assert reply.name == "reply.Success", reply
     message = await publish(backend, SHOPPING_LIST_TOPIC, ShoppingListCompleted("shop-1", order_id))
     redis = backend.context("ordering").redis
     dead = await eventually(
@@ -449,8 +471,10 @@ async def test_a_refused_event_is_retried_then_dead_lettered(backend: RunningBac
     ]
     assert entry[b"error"] == b"BadRequest: the order cannot be readied"
     assert entry[b"deliveries"] == b"3"
-    assert await stored_events(backend, order_id) == ["ordering.OrderCreated"]
-    assert (await get_order(backend, order_id))["status"] == "pending"
+    assert await stored_events(backend, order_id) == [
+        "ordering.OrderCreated", "ordering.OrderRejected"
+    ]  # fmt: skip
+    assert (await get_order(backend, order_id))["status"] == "rejected"
 
 
 # --- the HTTP API ---
