@@ -56,6 +56,7 @@ class Settings:
     saga_timer_seconds: float = 5.0
     relay_poll_seconds: float = 0.25
     relay_batch: int = 500
+    relay_lease_seconds: float = 10.0
     projection_poll_seconds: float = 0.25
     projection_stream_maxlen: int = 10_000
     modules: tuple[str, ...] = field(default_factory=tuple)
@@ -92,6 +93,7 @@ class Settings:
             saga_timer_seconds=env_float("MALLBOTS_SAGA_TIMER_SECONDS", 5.0),
             relay_poll_seconds=env_float("MALLBOTS_RELAY_POLL_SECONDS", 0.25),
             relay_batch=env_int("MALLBOTS_RELAY_BATCH", 500),
+            relay_lease_seconds=env_float("MALLBOTS_RELAY_LEASE_SECONDS", 10.0),
             projection_poll_seconds=env_float("MALLBOTS_PROJECTION_POLL_SECONDS", 0.25),
             projection_stream_maxlen=env_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
             modules=tuple(m.strip() for m in modules.split(",") if m.strip()),

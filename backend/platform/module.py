@@ -89,6 +89,7 @@ class ModuleContext:
             batch=self.settings.relay_batch,
             poll_seconds=self.settings.relay_poll_seconds,
             projection_maxlen=self.settings.projection_stream_maxlen,
+            lease_seconds=self.settings.relay_lease_seconds,
         )
 
     @property

@@ -48,6 +48,7 @@ class OutboxRelay:
         batch: int = 500,
         poll_seconds: float = 0.25,
         projection_maxlen: int = 10_000,
+        lease_seconds: float = 10.0,
     ) -> None:
         self.database_url = database_url
         self.redis = redis
@@ -55,6 +56,7 @@ class OutboxRelay:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.projection_maxlen = projection_maxlen
+        self.lease_seconds = lease_seconds
         self.is_leader = False
         self._wakeup = asyncio.Event()
         self._s = sql.Identifier(schema).as_string()
@@ -77,11 +79,41 @@ class OutboxRelay:
                 log.warning("outbox relay %s: %s; retrying in 1 s", self.schema, exc)
                 await asyncio.sleep(1)
 
+    async def _connect(self, *, holds_lease: bool) -> psycopg.AsyncConnection[Any]:
+        """A connection whose session dies soon after the other side stops answering.
+
+        The lease is the session's advisory lock, so it lasts as long as PostgreSQL keeps the
+        session. Keepalives (both ends) end it within seconds when the network or the host goes
+        away, instead of TCP's default of hours; ``idle_session_timeout`` ends it when the
+        process is alive but frozen (SIGSTOP, a stuck event loop), since the leader queries at
+        least every third of the lease. A standby then takes over within about one lease.
+        (The listening connection is idle by design: it gets keepalives only.)
+        """
+        lease = self.lease_seconds
+        conn = await psycopg.AsyncConnection.connect(
+            self.database_url,
+            autocommit=True,
+            keepalives=1,
+            keepalives_idle=max(1, int(lease / 3)),
+            keepalives_interval=max(1, int(lease / 6)),
+            keepalives_count=3,
+            tcp_user_timeout=int(lease * 1000),
+        )
+        settings = [
+            ("tcp_keepalives_idle", str(max(1, int(lease / 3)))),
+            ("tcp_keepalives_interval", str(max(1, int(lease / 6)))),
+            ("tcp_keepalives_count", "3"),
+        ]
+        if holds_lease:
+            settings.append(("idle_session_timeout", f"{int(lease * 1000)}ms"))
+        for name, value in settings:
+            await conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+        return conn
+
     async def _run_once(self) -> None:
-        connect = psycopg.AsyncConnection.connect
         async with (
-            await connect(self.database_url, autocommit=True) as conn,
-            await connect(self.database_url, autocommit=True) as listen_conn,
+            await self._connect(holds_lease=True) as conn,
+            await self._connect(holds_lease=False) as listen_conn,
         ):
             # A connection waiting for notifications cannot run queries, hence two.
             await conn.execute("SELECT pg_advisory_lock(%s)", (lease_key("relay", self.schema),))
@@ -106,8 +138,12 @@ class OutboxRelay:
                 self._wakeup.set()
 
     async def _wait(self) -> None:
+        """Until woken, or the next poll: at the latest a third of the lease, so that the
+        leader's session never looks idle (``idle_session_timeout``) while it is alive."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+            await asyncio.wait_for(
+                self._wakeup.wait(), min(self.poll_seconds, self.lease_seconds / 3)
+            )
         self._wakeup.clear()
 
     async def relay_batch(self, conn: psycopg.AsyncConnection[Any]) -> int:
@@ -125,6 +161,10 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, conn: psycopg.AsyncConnection[Any], rows: list[Any]) -> None:
+        """XADD the rows, pipelined, then delete them; a row that Redis refuses (a command
+        error such as WRONGTYPE: retrying cannot help) is parked in ``outbox_parked`` with the
+        error, so that it does not block the rows behind it. An outage raises: nothing is
+        deleted, the batch is published again later."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for _, topic, message in rows:
                 if topic.startswith(PROJECTION_TOPIC_PREFIX):
@@ -136,10 +176,33 @@ class OutboxRelay:
                     )
                 else:
                     pipe.xadd(topic, {ENVELOPE_FIELD: message})
-            await pipe.execute()
+            results = await pipe.execute(raise_on_error=False)
+        for result in results:
+            if isinstance(result, Exception) and not isinstance(result, aioredis.ResponseError):
+                raise result
+        refused = {
+            row[0]: f"{type(result).__name__}: {result}"
+            for row, result in zip(rows, results, strict=True)
+            if isinstance(result, aioredis.ResponseError)
+        }
         await faults.point("relay.after_publish")
+        if refused:
+            await self._park(conn, refused)
         await conn.execute(
             f"DELETE FROM {self._s}.outbox WHERE position = ANY(%s)",
-            ([row[0] for row in rows],),
+            ([row[0] for row in rows if row[0] not in refused],),
             prepare=True,
+        )
+
+    async def _park(self, conn: psycopg.AsyncConnection[Any], refused: dict[int, str]) -> None:
+        for position, error in refused.items():
+            log.error("outbox relay %s: row %s parked: %s", self.schema, position, error)
+        await conn.execute(
+            f"WITH parked AS (DELETE FROM {self._s}.outbox WHERE position = ANY(%s) RETURNING *)"
+            f" INSERT INTO {self._s}.outbox_parked"
+            " (position, message_id, topic, message, created_at, error)"
+            " SELECT p.position, p.message_id, p.topic, p.message, p.created_at, e.error"
+            " FROM parked p JOIN unnest(%s::bigint[], %s::text[]) AS e(position, error)"
+            " ON e.position = p.position",
+            (list(refused), list(refused), list(refused.values())),
         )

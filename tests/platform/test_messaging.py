@@ -302,3 +302,51 @@ async def test_trimming_keeps_every_unacknowledged_entry(redis: aioredis.Redis) 
     assert removed == 3
     assert remaining == ids[3:], "entries 4-6 are pending, 7-10 unread by 'slow'"
     await redis.delete(topic)
+
+
+async def test_a_frozen_leader_loses_the_lease_within_seconds(
+    context: ModuleContext, servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader frozen with SIGSTOP keeps its TCP connection alive (the kernel still answers),
+    so only the server's idle-session timeout frees its advisory lock: then a standby relays."""
+    from backend.platform.relay import OutboxRelay
+
+    monkeypatch.setenv("MALLBOTS_RELAY_LEASE_SECONDS", "1.5")
+    topic = topic_of(context.name)
+    worker = Worker("relay", context.name, servers, fault=None)
+    try:
+        await increment(context, "frozen")
+        await eventually(lambda: context.redis.xlen(topic), lambda n: n == 1)  # it leads
+        worker.process.send_signal(signal.SIGSTOP)
+        await increment(context, "frozen")
+        standby = OutboxRelay(
+            servers.database_url, context.redis, context.name, poll_seconds=0.05, lease_seconds=1.5
+        )
+        async with running(standby.run):
+            await eventually(lambda: context.redis.xlen(topic), lambda n: n == 2, timeout=15)
+            assert standby.is_leader
+    finally:
+        worker.process.send_signal(signal.SIGCONT)
+        worker.kill()
+    assert await outbox_size(context) == 0
+
+
+async def test_a_row_redis_refuses_is_parked_and_the_rows_behind_it_go_out(
+    context: ModuleContext,
+) -> None:
+    topic = topic_of(context.name)
+    await context.redis.set(topic, "not a stream")  # XADD on it fails with WRONGTYPE
+    await increment(context, "parked")
+    async with context.pool.connection() as conn:
+        moved = await context.relay.relay_batch(conn)
+        assert moved == 1
+        await context.redis.delete(topic)
+        await increment(context, "parked")
+        assert await context.relay.relay_batch(conn) == 1
+        cur = await conn.execute(f"SELECT topic, error FROM {context.store.table('outbox_parked')}")
+        parked = await cur.fetchall()
+    assert await outbox_size(context) == 0
+    assert len(parked) == 1 and parked[0][0] == topic
+    assert parked[0][1].startswith("ResponseError: WRONGTYPE")
+    (entry,) = await context.redis.xrange(topic)
+    assert Message.from_json(entry[1][ENVELOPE_FIELD.encode()]).payload["total"] == 2

@@ -22,7 +22,7 @@ from tests.support.counter import counter_module
 async def main(role: str, schema: str) -> None:
     database_url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
     module = counter_module(schema)
-    ctx = ModuleContext(module, Settings())
+    ctx = ModuleContext(module, Settings.from_env())
     pool = await create_pool(database_url, size=2)
     redis = aioredis.from_url(redis_url)
     ctx.attach(pool, redis, database_url)
