@@ -9,25 +9,26 @@ from starlette.requests import Request
 
 from backend.baskets.application import BasketsService
 from backend.platform.api import Endpoint, Idempotent
+from backend.platform.validation import Id, IdempotencyKey
 
 
 @dataclass(frozen=True)
 class StartBasket:
-    customer_id: str
-    idempotency_key: str | None = None
+    customer_id: Id
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class ChangeItem:
-    product_id: str
+    product_id: Id
     quantity: int
-    idempotency_key: str | None = None
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class Checkout:
-    payment_id: str
-    idempotency_key: str | None = None
+    payment_id: Id
+    idempotency_key: IdempotencyKey | None = None
 
 
 def endpoints(service: BasketsService) -> list[Endpoint]:

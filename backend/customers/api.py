@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from starlette.requests import Request
 
@@ -11,9 +11,7 @@ from backend.customers.application import CustomersService
 from backend.platform.api import Endpoint, Idempotent
 from backend.platform.auth import Forbidden, require_role
 from backend.platform.errors import BadRequest
-from backend.platform.validation import IdempotencyKey, MaxLen, Name
-
-SmsNumber = Annotated[str, MaxLen(32)]
+from backend.platform.validation import IdempotencyKey
 
 MAX_IDS = 100
 """The most ids one batch read (``?ids=a,b,c``) may list."""
@@ -21,14 +19,14 @@ MAX_IDS = 100
 
 @dataclass(frozen=True)
 class RegisterCustomer:
-    name: Name
-    sms_number: SmsNumber
+    name: str  # the domain's limits (200 characters, an SMS number's digits)
+    sms_number: str
     idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class ChangeSmsNumber:
-    sms_number: SmsNumber
+    sms_number: str
     idempotency_key: IdempotencyKey | None = None
 
 

@@ -10,13 +10,14 @@ from starlette.requests import Request
 
 from backend.payments.application import PaymentsService
 from backend.platform.api import Endpoint, Idempotent
+from backend.platform.validation import Id, IdempotencyKey
 
 
 @dataclass(frozen=True)
 class AuthorizePayment:
-    customer_id: str
-    amount: Decimal
-    idempotency_key: str | None = None
+    customer_id: Id
+    amount: Decimal  # the domain's money rules (check_money)
+    idempotency_key: IdempotencyKey | None = None
 
 
 def endpoints(service: PaymentsService) -> list[Endpoint]:

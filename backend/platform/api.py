@@ -124,8 +124,8 @@ def _limits_schema(limits: Sequence[Any]) -> dict[str, Any]:
     for limit in limits:
         if isinstance(limit, validation.MaxLen):
             schema["maxLength"] = limit.length
-        elif isinstance(limit, validation.UuidText):
-            schema.update(format="uuid", minLength=36, maxLength=36)
+        elif isinstance(limit, validation.IdText):
+            schema.update(format="id", minLength=1, maxLength=validation.MAX_ID)
         elif isinstance(limit, validation.Range):
             if limit.minimum is not None:
                 schema["minimum"] = limit.minimum

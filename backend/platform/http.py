@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backend.platform import codec
+from backend.platform import codec, validation
 from backend.platform.errors import BadRequest, DomainError
 
 T = TypeVar("T")
@@ -33,8 +33,9 @@ async def read_body(request: Request, cls: type[T]) -> T:
     except orjson.JSONDecodeError:
         raise BadRequest("the request body is not valid JSON") from None
     try:
+        validation.check_strings(data)
         return codec.from_plain(cls, data)
-    except codec.DecodeError as exc:
+    except (codec.DecodeError, validation.Invalid) as exc:
         raise BadRequest(f"invalid request: {exc}") from None
 
 

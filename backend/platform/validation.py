@@ -11,7 +11,14 @@ A request type states each field's limits in its annotation::
 :mod:`backend.platform.codec` applies them while it decodes a body (every string is also refused
 when it holds a NUL byte or a lone surrogate, and is at most :data:`MAX_TEXT` characters unless
 it says otherwise), :mod:`backend.platform.api` applies :data:`Id` to every path parameter, and
-the OpenAPI documents show them (``maxLength``, ``format: uuid``, ``minimum``/``maximum``).
+the OpenAPI documents show them (``maxLength``, ``format: id``, ``minimum``/``maximum``).
+:func:`check_strings` refuses a NUL character or a lone surrogate anywhere in a request body
+(PostgreSQL cannot store the one, UTF-8 cannot encode the other).
+
+Ids: the backend makes every id a UUID, and the gateway (the public edge) accepts nothing else.
+The backend itself is also called by other modules, operators and tools, so it holds an id to the
+shape any id must have (1 to :data:`MAX_ID` printable characters) and answers ``NOT_FOUND`` for one
+it never made, as it does for an unknown UUID.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from backend.platform.money import MAX_AMOUNT
 
@@ -28,6 +35,9 @@ MAX_TEXT = 1000
 
 MAX_INT = 2**63 - 1
 """Whole numbers beyond a PostgreSQL ``bigint`` are refused everywhere."""
+
+MAX_ID = 100
+"""The longest id the backend looks up."""
 
 MAX_QUERY_VALUE = 4000
 """The longest query-string value (100 UUIDs and their commas fit)."""
@@ -41,8 +51,8 @@ class MaxLen:
 
 
 @dataclass(frozen=True)
-class UuidText:
-    """The text of a UUID, as the backend makes them (``8-4-4-4-12`` hexadecimal digits)."""
+class IdText:
+    """An id: 1 to ``MAX_ID`` printable characters (no control character)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,8 @@ class MoneyAmount:
     minimum: Decimal = Decimal("0")
 
 
-Id = Annotated[str, UuidText()]
-"""The id of something the backend made: a UUID's text."""
+Id = Annotated[str, IdText()]
+"""The id of something the backend made (a UUID's text), or text shaped like one."""
 
 IdempotencyKey = Annotated[str, MaxLen(200)]
 """A client's idempotency key: any text up to 200 characters."""
@@ -80,6 +90,7 @@ class Invalid(ValueError):
     """A value breaks a limit; the message says which, without the value."""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -95,7 +106,34 @@ def check_text(value: str, max_length: int = MAX_TEXT) -> str:
     return value
 
 
+def check_strings(data: Any, path: str = "") -> None:
+    """Every string in JSON ``data`` (object keys too) free of NUL characters and lone
+    surrogates; ``Invalid`` naming the first that is not (``items[2].name: …``)."""
+    if isinstance(data, str):
+        try:
+            check_text(data, len(data))
+        except Invalid as exc:
+            raise Invalid(f"{path or 'body'}: {exc}") from None
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            check_strings(key, f"{path}.<key>" if path else "<key>")
+            check_strings(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            check_strings(value, f"{path}[{index}]")
+
+
 def check_id(value: str) -> str:
+    """An id as the backend looks one up: printable text of at most ``MAX_ID`` characters (a
+    blank one is the domain's to refuse, with its own message)."""
+    check_text(value, MAX_ID)
+    if _CONTROL.search(value):
+        raise Invalid("contains a control character")
+    return value
+
+
+def check_uuid(value: str) -> str:
+    """The text of a UUID as the backend makes them (``8-4-4-4-12`` hexadecimal digits)."""
     if len(value) != 36 or not _UUID.fullmatch(value):
         raise Invalid("not a UUID")
     return value

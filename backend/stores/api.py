@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from starlette.requests import Request
 
 from backend.platform.api import Endpoint, Idempotent
 from backend.platform.errors import BadRequest
+from backend.platform.validation import Description, IdempotencyKey, MaxLen, Name
 from backend.stores.application import StoresService
 
 MAX_IDS = 100
@@ -31,37 +32,37 @@ def batch_ids(request: Request) -> list[str] | None:
 
 @dataclass(frozen=True)
 class CreateStore:
-    name: str
-    location: str
-    idempotency_key: str | None = None
+    name: Name
+    location: Annotated[str, MaxLen(200)]
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class Rebrand:
-    name: str
-    idempotency_key: str | None = None
+    name: Name
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class AddProduct:
-    name: str
-    price: Decimal
-    description: str = ""
-    sku: str = ""
-    idempotency_key: str | None = None
+    name: Name
+    price: Decimal  # the domain's money rules (check_money)
+    description: Description = ""
+    sku: Annotated[str, MaxLen(100)] = ""
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class RebrandProduct:
-    name: str
-    description: str = ""
-    idempotency_key: str | None = None
+    name: Name
+    description: Description = ""
+    idempotency_key: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True)
 class ChangePrice:
     price: Decimal
-    idempotency_key: str | None = None
+    idempotency_key: IdempotencyKey | None = None
 
 
 def endpoints(service: StoresService) -> list[Endpoint]:

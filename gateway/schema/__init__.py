@@ -25,6 +25,7 @@ from gateway.schema.scalars import SCALAR_OVERRIDES
 from gateway.schema.search import SearchQuery
 from gateway.schema.stores import StoresMutation, StoresQuery
 from gateway.schema.subscriptions import Subscription
+from gateway.validation import InputValidation
 
 SCHEMA_FILE = Path(__file__).parent.parent / "schema.graphql"
 
@@ -97,7 +98,7 @@ def build_schema(extensions: Sequence[Extension] = ()) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=list(extensions),
+        extensions=[InputValidation, *extensions],
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=ExecutionContext,
         config=StrawberryConfig(name_converter=CachedNameConverter()),

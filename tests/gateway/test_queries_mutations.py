@@ -16,6 +16,8 @@ from tests.support.backend import RunningBackend, running_backend
 from tests.support.gateway import RunningGateway, running_gateway
 from tests.support.waiting import eventually
 
+UNKNOWN_PRODUCT = "00000000-0000-4000-8000-0000000000ab"
+"""A product id no product has (ids are UUIDs: anything else is a BAD_REQUEST)."""
 STORE = "id name location participating"
 PRODUCT = "id storeId name description sku price"
 CUSTOMER = "id name smsNumber enabled"
@@ -551,7 +553,7 @@ async def test_search_orders_by_each_filter(
     cases: list[tuple[dict[str, Any], list[str]]] = [
         ({"customerId": cheap["customer"]}, [cheap["order"]]),
         ({"storeIds": [dear["store"]]}, [dear["order"]]),
-        ({"productIds": [cheap["product"], "nothing"]}, [cheap["order"]]),
+        ({"productIds": [cheap["product"], UNKNOWN_PRODUCT]}, [cheap["order"]]),
         ({"storeIds": stores, "minTotal": "200.00"}, [dear["order"]]),
         ({"storeIds": stores, "maxTotal": "199.99"}, [cheap["order"]]),
         ({"storeIds": stores, "minTotal": "5", "maxTotal": "200"}, [dear["order"], cheap["order"]]),

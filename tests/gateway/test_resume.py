@@ -178,7 +178,8 @@ async def test_a_cursor_the_stream_never_reached_is_a_bad_request(
 async def test_an_unknown_id_is_not_found(
     gateway: RunningGateway, query: str, after: str | None
 ) -> None:
-    error = await error_of(gateway, query, id="no-such-id", after=after)
+    unknown = "00000000-0000-4000-8000-0000000000ab"  # ids are UUIDs
+    error = await error_of(gateway, query, id=unknown, after=after)
     assert error["extensions"] == {"code": "NOT_FOUND"}
-    assert "no-such-id" in error["message"]
+    assert unknown in error["message"]
     await no_subscribers(gateway)

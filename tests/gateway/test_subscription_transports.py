@@ -70,15 +70,19 @@ async def test_a_websocket_protocol_delivers_the_state_then_updates(
     await no_subscribers(gateway)
 
 
+UNKNOWN = "00000000-0000-4000-8000-0000000000ab"
+"""A store id no store has (ids are UUIDs: anything else is a BAD_REQUEST)."""
+
+
 async def test_the_legacy_protocol_reports_errors_with_their_code(
     gateway: RunningGateway,
 ) -> None:
-    async with subscription(gateway, CATALOG_UPDATED, LEGACY_GRAPHQL_WS, id="nope") as feed:
+    async with subscription(gateway, CATALOG_UPDATED, LEGACY_GRAPHQL_WS, id=UNKNOWN) as feed:
         with pytest.raises(TransportQueryError) as raised:
             await feed.next()
     assert raised.value.errors is not None
     assert raised.value.errors[0]["extensions"] == {"code": "NOT_FOUND"}
-    assert (await error_of(gateway, CATALOG_UPDATED, id="nope"))["extensions"] == {
+    assert (await error_of(gateway, CATALOG_UPDATED, id=UNKNOWN))["extensions"] == {
         "code": "NOT_FOUND"
     }
 
@@ -141,7 +145,7 @@ async def test_sse_delivers_the_state_then_updates(gateway: RunningGateway, mall
 
 
 async def test_sse_reports_an_unknown_store_as_not_found(gateway: RunningGateway) -> None:
-    async with sse(gateway, CATALOG_UPDATED, id="nope") as stream:
+    async with sse(gateway, CATALOG_UPDATED, id=UNKNOWN) as stream:
         name, payload = await stream.event()
         assert name == "next"
         (error,) = payload["errors"]
