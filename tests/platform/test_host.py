@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -128,8 +129,12 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
             stdout=subprocess.PIPE,
         )  # fmt: skip
         assert wait_for_http(f"{base}/healthz", first).status_code == 200
-        for secret in ("internal-token", "jwt-secret"):  # generated, for their owner only
+        # generated, for their owner only (servers.json: the URLs carry the servers' passwords)
+        for secret in ("internal-token", "jwt-secret", "servers.json", "postgres/password"):
             assert (data / secret).stat().st_mode & 0o777 == 0o600
+        servers = json.loads((data / "servers.json").read_text())
+        assert f":{(data / 'postgres/password').read_text()}@" in servers["database_url"]
+        assert f":{(data / 'redis/password').read_text()}@" in servers["redis_url"]
         service = {"authorization": f"Bearer {(data / 'internal-token').read_text()}"}
         seeded = wait_for_seed(f"{base}/api/stores", first, service)
         assert [s["name"] for s in seeded] == ["Waldorf Books"]
