@@ -280,8 +280,9 @@ def process(group: str, topic: str, message: Any) -> Iterator[Span]:
 
 @contextlib.contextmanager
 def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
-    """``send <topic>``: one PRODUCER span per relayed message (topic, envelope), each a child of
-    the context recorded in the outbox row, around the pipelined ``XADD``."""
+    """``send <topic>``: one PRODUCER span per relayed message (topic, envelope), around the
+    pipelined ``XADD``; each a child of the span that wrote the outbox row (one trace) and linked
+    to it, as the conventions link a send to the message's creation."""
     if not _state.enabled or not rows:
         yield
         return
@@ -292,10 +293,13 @@ def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
         attributes = message_attributes(
             topic, "send", message_id, str(meta.get("correlation_id", message_id))
         )
+        created = context_of(meta)
+        creator = trace.get_current_span(created).get_span_context()
+        links = [trace.Link(creator)] if creator.is_valid else None
         spans.append(
             _state.tracer.start_span(
-                f"send {topic}", context=context_of(meta), kind=SpanKind.PRODUCER,
-                attributes=attributes,
+                f"send {topic}", context=created, kind=SpanKind.PRODUCER,
+                attributes=attributes, links=links,
             )
         )  # fmt: skip
     # The pipelined XADD runs as a child of the batch's first send span (instrumented again:

@@ -118,6 +118,8 @@ async def test_one_checkout_is_one_trace_through_every_hop(servers: Servers, spa
     assert send.kind == SpanKind.PRODUCER
     assert _attr(send, "messaging.operation.type") == "send"
     assert _attr(send, "messaging.message.id") == _attr(process, "messaging.message.id")
+    assert send.parent is not None
+    assert [link.context.span_id for link in send.links] == [send.parent.span_id]
     conversations = {
         _attr(s, "messaging.message.conversation_id") for s in trace if s.name.startswith("process")
     }
