@@ -64,7 +64,7 @@ function StoreAdmin({ storeId }: { storeId: string }) {
   }
 
   return (
-    <>
+    <div className="store-admin">
       <section aria-labelledby="catalog-admin">
         <h2 id="catalog-admin">Catalog</h2>
         <ErrorNotice error={catalog.error} />
@@ -126,7 +126,7 @@ function StoreAdmin({ storeId }: { storeId: string }) {
           </button>
         </form>
       </section>
-    </>
+    </div>
   );
 }
 
