@@ -57,6 +57,9 @@ class Settings:
     relay_poll_seconds: float = 0.25
     relay_batch: int = 500
     relay_lease_seconds: float = 10.0
+    inbox_retention_seconds: float = 8 * 24 * 3600.0
+    idempotency_retention_seconds: float = 24 * 3600.0
+    dlq_retention_seconds: float = 7 * 24 * 3600.0
     projection_poll_seconds: float = 0.25
     projection_stream_maxlen: int = 10_000
     modules: tuple[str, ...] = field(default_factory=tuple)
@@ -94,6 +97,11 @@ class Settings:
             relay_poll_seconds=env_float("MALLBOTS_RELAY_POLL_SECONDS", 0.25),
             relay_batch=env_int("MALLBOTS_RELAY_BATCH", 500),
             relay_lease_seconds=env_float("MALLBOTS_RELAY_LEASE_SECONDS", 10.0),
+            inbox_retention_seconds=env_float("MALLBOTS_INBOX_RETENTION_SECONDS", 8 * 86400.0),
+            idempotency_retention_seconds=env_float(
+                "MALLBOTS_IDEMPOTENCY_RETENTION_SECONDS", 86400.0
+            ),
+            dlq_retention_seconds=env_float("MALLBOTS_DLQ_RETENTION_SECONDS", 7 * 86400.0),
             projection_poll_seconds=env_float("MALLBOTS_PROJECTION_POLL_SECONDS", 0.25),
             projection_stream_maxlen=env_int("MALLBOTS_PROJECTION_STREAM_MAXLEN", 10_000),
             modules=tuple(m.strip() for m in modules.split(",") if m.strip()),

@@ -18,12 +18,14 @@ from starlette.routing import Route
 
 from backend.platform.auth import ServiceAuth
 from backend.platform.config import Settings
-from backend.platform.consumer import DeliverySettings, StreamConsumer
+from backend.platform.consumer import DLQ_SUFFIX, DeliverySettings, StreamConsumer
 from backend.platform.databases import ModuleDatabases
 from backend.platform.db import create_pool, migrate
 from backend.platform.errors import DomainError
+from backend.platform.failures import is_transient
 from backend.platform.http import JSONResponse, domain_error_handler
 from backend.platform.module import Module, ModuleContext, ModuleParts
+from backend.platform.retention import Retention, prune_tables, trim_dead_letters
 from backend.platform.streams import trim_acknowledged
 from observability import metrics, tracing
 from observability.sampler import ConsumerGroup, Sampler
@@ -73,6 +75,11 @@ class BackendHost:
             m.name: m.build(self.contexts[m.name]) for m in self.modules
         }
         self.consumers: dict[str, StreamConsumer] = {}
+        self.retention = Retention(  # checked now: a misconfiguration stops the start
+            settings.inbox_retention_seconds,
+            settings.idempotency_retention_seconds,
+            settings.dlq_retention_seconds,
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: AsyncConnectionPool | None = None
         self._pools: dict[str, AsyncConnectionPool] = {}
@@ -137,6 +144,21 @@ class BackendHost:
                     await trim_acknowledged(self.redis, topic)
                 except (aioredis.RedisError, OSError) as exc:
                     log.warning("trimming %s failed: %s", topic, exc)
+            await self.prune()
+
+    async def prune(self) -> None:
+        """Inbox rows, idempotency keys and the dead letters of consumed topics past their
+        retention (``backend.platform.retention``); failures are logged and tried next time."""
+        retention = self.retention
+        for name, context in self.contexts.items():
+            try:
+                await prune_tables(context.pool, context.store, retention)
+                for topic in self.consumers[name].subscriptions if name in self.consumers else ():
+                    await trim_dead_letters(self.redis, topic + DLQ_SUFFIX, retention.dlq_seconds)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("pruning %s failed: %s", name, exc)
 
     def sampler(self) -> Sampler:
         """The gauges of this process's modules: outboxes, their consumer groups, sagas."""
