@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -86,3 +87,21 @@ def test_a_cluster_made_before_passwords_is_given_one(tmp_path: Path) -> None:
             psycopg.connect(without_password(postgres.url)).close()
     finally:
         postgres.remove()
+
+
+def test_a_data_folder_others_can_reach_keeps_the_cluster_and_gains_only_o_x() -> None:
+    data = Path(tempfile.mkdtemp(prefix="mallbots-open-"))  # 0700, in /tmp (open to all)
+    above = [data.parent, *data.parent.parents]
+    before, mode = modes(above), data.stat().st_mode
+    postgres = EmbeddedPostgres(data / "postgres", durable=False)
+    try:
+        postgres.start()
+        with psycopg.connect(postgres.url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert postgres.runtime == postgres.root  # the data stays in the data folder
+        expected = mode | 0o001 if os.geteuid() == 0 else mode
+        assert data.stat().st_mode == expected
+        assert modes(above) == before
+    finally:
+        postgres.remove()
+        subprocess.run(["rm", "-rf", str(data)], check=False)
