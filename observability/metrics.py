@@ -112,6 +112,11 @@ OUTBOX_OLDEST_AGE = gauge(
     "Age of the oldest outbox row (0 when the outbox is empty).",
     ["module"],
 )
+OUTBOX_PARKED = gauge(
+    "mallbots_outbox_parked_messages",
+    "Outbox rows Redis refused for good, parked in outbox_parked for an operator.",
+    ["module"],
+)
 RELAY_PUBLISHED = counter(
     "mallbots_relay_messages_published", "Messages the relay moved to Redis.", ["module"]
 )

@@ -1,8 +1,9 @@
 """The backend's gauges of shared state, read from PostgreSQL and Redis every few seconds.
 
-Per hosted module: the outbox backlog and the age of its oldest row; per consumer group and
-topic: the lag (entries not yet read) and the pending entries (``XINFO GROUPS``), and each topic's
-dead-letter stream length; the sagas that stopped moving; the process's connection pool.
+Per hosted module: the outbox backlog, the age of its oldest row and the parked rows; per
+consumer group and topic: the lag (entries not yet read) and the pending entries
+(``XINFO GROUPS``), and each topic's dead-letter stream length; the sagas that stopped moving;
+the process's connection pool.
 
 Redis 6.2 has no ``lag`` field in ``XINFO GROUPS`` (Redis 7 has): there the lag is counted as the
 entries after the group's ``last-delivered-id`` (``XRANGE``, capped at :data:`LAG_CAP`).
@@ -71,7 +72,7 @@ class Sampler:
         self.groups = list(groups)
         self.interval_seconds = interval_seconds
         self.saga_stuck_seconds = saga_stuck_seconds
-        self._saga_tables: dict[str, bool] = {}
+        self._tables: dict[str, bool] = {}
         self._saga_names: set[str] = set()
 
     @classmethod
@@ -133,15 +134,24 @@ class Sampler:
                 assert row is not None
                 metrics.OUTBOX_MESSAGES.labels(schema).set(row[0])
                 metrics.OUTBOX_OLDEST_AGE.labels(schema).set(float(row[1]))
-                if await self._has_sagas(conn, schema):
+                if await self._has(conn, schema, "outbox_parked"):
+                    cur = await conn.execute(
+                        sql.SQL("SELECT count(*) FROM {}.outbox_parked").format(s)
+                    )
+                    parked = await cur.fetchone()
+                    metrics.OUTBOX_PARKED.labels(schema).set(parked[0] if parked else 0)
+                if await self._has(conn, schema, "sagas"):
                     await self._sample_sagas(conn, s)
 
-    async def _has_sagas(self, conn: psycopg.AsyncConnection[Any], schema: str) -> bool:
-        if schema not in self._saga_tables:
-            cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.sagas",))
+    async def _has(self, conn: psycopg.AsyncConnection[Any], schema: str, table: str) -> bool:
+        """Whether the schema has ``table`` (the saga tables are the orchestrator's; parked
+        outbox rows came with a later platform migration)."""
+        key = f"{schema}.{table}"
+        if key not in self._tables:
+            cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (key,))
             row = await cur.fetchone()
-            self._saga_tables[schema] = bool(row and row[0])
-        return self._saga_tables[schema]
+            self._tables[key] = bool(row and row[0])
+        return self._tables[key]
 
     async def _sample_sagas(self, conn: psycopg.AsyncConnection[Any], s: sql.Identifier) -> None:
         cur = await conn.execute(

@@ -54,6 +54,8 @@ async def test_outbox_age_and_stuck_sagas(
         await conn.execute(
             f"CREATE SCHEMA {schema};"
             f" CREATE TABLE {schema}.outbox (position bigint, created_at timestamptz);"
+            f" CREATE TABLE {schema}.outbox_parked (position bigint);"
+            f" INSERT INTO {schema}.outbox_parked VALUES (7);"
             f" CREATE TABLE {schema}.sagas (id text, name text, done boolean,"
             "  updated_at timestamptz);"
             f" INSERT INTO {schema}.outbox VALUES (1, now() - interval '90 seconds'), (2, now());"
@@ -68,6 +70,7 @@ async def test_outbox_age_and_stuck_sagas(
         assert gauge("mallbots_outbox_messages", module=schema) == 2
         age = gauge("mallbots_outbox_oldest_age_seconds", module=schema)
         assert age is not None and 90 <= age < 3600
+        assert gauge("mallbots_outbox_parked_messages", module=schema) == 1
         assert gauge("mallbots_sagas_stuck", saga="test.Saga") == 1
         async with pool.connection() as conn:  # the stuck one moves on: the gauge goes to 0
             await conn.execute(f"UPDATE {schema}.sagas SET done = true WHERE id = 'a'")
