@@ -67,9 +67,10 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         without_password,
         write_private,
     )
+    from backend.supervisor import Supervisor
 
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
-    children: list[subprocess.Popen[bytes]] = []
+    supervisor: Supervisor | None = None
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -103,10 +104,11 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         for variable, value in credentials.ensure(settings.data_dir).items():
             env.setdefault(variable, value)
         env.setdefault("MALLBOTS_BACKEND_URL", settings.own_url)
-        for process in ("backend", "gateway"):
-            children.append(
-                subprocess.Popen([sys.executable, "-m", "backend.cli", process], env=env)
-            )
+        supervisor = Supervisor(
+            {p: [sys.executable, "-m", "backend.cli", p] for p in ("backend", "gateway")}, env
+        )
+        supervisor.start()
+        children = supervisor.processes()
         url = settings.own_url
         seeded: dict[str, str] = {}
         if _wait_healthy(url, children):
@@ -127,18 +129,13 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
             + _dev_tokens(env["MALLBOTS_JWT_SECRET"], seeded.get("customer")),
             flush=True,
         )
-        while not stopping and all(child.poll() is None for child in children):
+        while not stopping:  # a child that dies is named and restarted (with back-off)
+            supervisor.check()
             time.sleep(0.2)
-        return 0 if stopping else 1
+        return 0
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop()
         for server in reversed(started):
             server.stop()
         if started:

@@ -147,6 +147,19 @@ def test_dev_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans() -> None
         )
         assert created.status_code == 201
         store_id = created.json()["id"]
+
+        def backend_child() -> psutil.Process:
+            (child,) = [
+                c for c in psutil.Process(first.pid).children() if "backend" in c.cmdline()[-1:]
+            ]
+            return child
+
+        crashed = backend_child()
+        crashed.kill()  # mallbots dev names it and starts it again
+        crashed.wait(10)
+        assert wait_for_http(f"{base}/healthz", first).status_code == 200
+        assert backend_child().pid != crashed.pid
+        assert first.poll() is None
         postgres_pid = int((data / "postgres/data/postmaster.pid").read_text().split()[0])
         redis_pid = int((data / "redis/redis.pid").read_text())
         first.send_signal(signal.SIGINT)
