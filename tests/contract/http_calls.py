@@ -50,7 +50,9 @@ class Call:
     query: dict[str, Any] = field(default_factory=dict)
     decode: Callable[[Any], object] | None = None
     code: str | None = None
-    state_params: dict[str, Any] = field(default_factory=dict)
+    role: str = "admin"
+    """Who the gateway forwards as the principal (``customer``: a customer who owns nothing;
+    a state may give its own principal, e.g. a customer it registered)."""
 
 
 def error(code: str, example: str) -> dict[str, Any]:
@@ -222,6 +224,27 @@ LIST_ASSIGNED = "a shopping list is assigned to a bot"
 READY = "an order is ready and its invoice pending"
 COMPLETED = "an order is completed"
 NOTHING = "nothing exists"
+NO_CREDENTIAL = "the gateway sends no service credential"
+"""Verified in a run of its own: every other run sends the service credential."""
+SELF_REGISTERED = "a signed-in customer has registered"
+
+
+def refused(module: str, what: str, method: str, path: str, **extra: Any) -> Call:
+    """A call the backend refuses to a principal without the role it needs."""
+    return Call(module, f"{what} without the role it needs", extra.pop("state", NOTHING), method,
+                path, 403, error("FORBIDDEN", "you are not allowed to do this"),
+                code="FORBIDDEN", role=extra.pop("role", "customer"), **extra)  # fmt: skip
+
+
+NO_ID = "00000000-0000-4000-8000-000000000401"
+
+
+def unauthenticated(module: str, path: str, method: str = "GET", body: Any = None) -> Call:
+    """A gateway without the service credential gets nothing from the backend."""
+    return Call(module, f"{method} {path} without the service credential", NO_CREDENTIAL,
+                method, path, 401, error("UNAUTHENTICATED", "a service credential is required"),
+                body=body, code="UNAUTHENTICATED")  # fmt: skip
+
 
 # fmt: off
 CALLS: tuple[Call, ...] = (
@@ -247,7 +270,10 @@ CALLS: tuple[Call, ...] = (
     Call("stores", "get a store's catalog", STORE_EXISTS, "GET", "/stores/{store_id}/products",
          200, {"products": match.each_like(PRODUCT)},
          decode=each("products", Product.from_backend)),
+    unauthenticated("stores", f"/stores/{NO_ID}"),
     # stores: commands
+    refused("stores", "create a store", "POST", "/stores",
+            body={"name": "Waldorf Books", "location": "Lower Level"}),
     Call("stores", "create a store", NOTHING, "POST", "/stores", 201, CREATED,
          body={"name": "Waldorf Books", "location": "West Upper Level"}, decode=created),
     Call("stores", "create a store without a name", NOTHING, "POST", "/stores", 400,
@@ -295,6 +321,12 @@ CALLS: tuple[Call, ...] = (
          decode=each("customers", Customer.from_backend)),
     Call("customers", "register a customer", NOTHING, "POST", "/customers", 201, CREATED,
          body={"name": "Buyer #1", "sms_number": "555-1212"}, decode=created),
+    Call("customers", "register a signed-in customer again", SELF_REGISTERED, "POST",
+         "/customers", 409, error("CONFLICT", "the customer is already registered"),
+         body={"name": "Buyer #2", "sms_number": "555-1313"}, code="CONFLICT", role="self"),
+    refused("customers", "disable a customer", "PUT", "/customers/{customer_id@2}/disable",
+            state=CUSTOMER_EXISTS, body={}),
+    unauthenticated("customers", f"/customers/{NO_ID}"),
     Call("customers", "enable a customer", CUSTOMER_DISABLED, "PUT",
          "/customers/{customer_id}/enable", 200, DONE, body={}),
     Call("customers", "disable a customer", CUSTOMER_EXISTS, "PUT",
@@ -312,6 +344,9 @@ CALLS: tuple[Call, ...] = (
          error("NOT_FOUND", "basket with id: `x` does not exist"), code="NOT_FOUND"),
     Call("baskets", "start a basket", CUSTOMER_EXISTS, "POST", "/baskets", 201, CREATED,
          body={"customer_id": Ref("customer_id")}, decode=created),
+    refused("baskets", "start a basket for another customer", "POST", "/baskets",
+            state=CUSTOMER_EXISTS, body={"customer_id": Ref("customer_id", 2)}),
+    unauthenticated("baskets", f"/baskets/{NO_ID}"),
     Call("baskets", "add an item to a basket", OPEN_BASKET, "PUT", "/baskets/{basket_id}/addItem",
          200, {"basket": basket("open")},
          body={"product_id": Ref("product_id"), "quantity": 1},
@@ -347,11 +382,13 @@ CALLS: tuple[Call, ...] = (
          body={}),
     Call("ordering", "cancel a completed order", COMPLETED, "DELETE", "/ordering/{order_id@1}", 400,
          error("BAD_REQUEST", "the order cannot be cancelled"), body={}, code="BAD_REQUEST"),
+    unauthenticated("ordering", f"/ordering/{NO_ID}"),
     Call("cosec", "get an order's saga", APPROVED, "GET", "/cosec/sagas/{order_id}", 200, SAGA,
          decode=Saga.from_backend),
     Call("cosec", "get the saga of an order that does not exist", NOTHING, "GET",
          f"/cosec/sagas/{MISSING_ID}", 404,
          error("NOT_FOUND", "saga with id: `x` does not exist"), code="NOT_FOUND"),
+    unauthenticated("cosec", f"/cosec/sagas/{NO_ID}"),
     # payments
     Call("payments", "get a payment", PAYMENT_EXISTS, "GET", "/payments/{payment_id}", 200,
          {"payment": PAYMENT}, decode=one("payment", Payment.from_backend)),
@@ -360,6 +397,9 @@ CALLS: tuple[Call, ...] = (
          error("NOT_FOUND", "payment with id: `x` does not exist"), code="NOT_FOUND"),
     Call("payments", "authorize a payment", CUSTOMER_EXISTS, "POST", "/payments", 201, CREATED,
          body={"customer_id": Ref("customer_id"), "amount": "49.99"}, decode=created),
+    refused("payments", "authorize a payment for another customer", "POST", "/payments",
+            state=CUSTOMER_EXISTS, body={"customer_id": Ref("customer_id", 2), "amount": "9.99"}),
+    unauthenticated("payments", f"/payments/{NO_ID}"),
     Call("payments", "get an invoice", READY, "GET", "/payments/invoices/{order_id}", 200,
          {"invoice": INVOICE}, decode=one("invoice", Invoice.from_backend)),
     Call("payments", "pay an invoice", READY, "PUT", "/payments/invoices/{order_id}/pay", 200,
@@ -384,6 +424,8 @@ CALLS: tuple[Call, ...] = (
          {"bots": match.each_like(BOT)}, decode=each("bots", Bot.from_backend)),
     Call("depot", "register a bot", NOTHING, "POST", "/depot/bots", 201, CREATED,
          body={"name": "Robbie"}, decode=created),
+    refused("depot", "register a bot", "POST", "/depot/bots", body={"name": "Robbie II"}),
+    unauthenticated("depot", f"/depot/bots/{NO_ID}"),
     Call("depot", "assign a shopping list to a bot", f"{APPROVED} and {BOT_IDLE}", "PUT",
          "/depot/shopping/{list_id}/assign", 200, DONE, body={"bot_id": Ref("bot_id")}),
     Call("depot", "assign a shopping list to a busy bot", BOT_BUSY, "PUT",
@@ -393,6 +435,7 @@ CALLS: tuple[Call, ...] = (
     Call("depot", "complete a shopping list", LIST_ASSIGNED, "PUT",
          "/depot/shopping/{list_id}/complete", 200, DONE, body={}),
     # notifications and search (read models)
+    unauthenticated("notifications", "/notifications"),
     Call("notifications", "list a customer's notifications", READY, "GET", "/notifications", 200,
          {"notifications": match.each_like(NOTIFICATION)},
          query={"customer_id": Ref("customer_id"), "limit": "500"},
@@ -404,6 +447,9 @@ CALLS: tuple[Call, ...] = (
     Call("search", "search orders with a bad filter", NOTHING, "POST", "/search/orders", 400,
          error("BAD_REQUEST", "invalid request"),
          body={"filters": {"min_total": "a lot"}, "next": None, "limit": 20}, code="BAD_REQUEST"),
+    refused("search", "search orders", "POST", "/search/orders", role="bot",
+            body={"filters": {}, "next": None, "limit": 20}),
+    unauthenticated("search", "/search/orders", "POST", {"filters": {}, "next": None, "limit": 1}),
 )
 # fmt: on
 

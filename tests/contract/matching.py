@@ -33,6 +33,15 @@ EXAMPLE_IDS = {
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 """An id that no provider state creates."""
 
+OTHER_CUSTOMER_ID = "5d1c2b3a-4f5e-4d6c-8b7a-9e8f7d6c5b4a"
+"""The customer a refused (403) call acts for: not the owner of anything."""
+
+JWT = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+EXAMPLE_PRINCIPAL = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2lnbmVkLWJ5LXRoZS1nYXRld2F5"
+)
+"""An example forwarded principal (a signed token): the verifier sends a fresh one."""
+
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:@(\d))?\}")
 
 
@@ -54,6 +63,17 @@ class Ref:
 def injected(expression: str, example: str) -> AbstractMatcher[str]:
     """``example`` for the consumer, ``expression`` (with ``${name}`` parts) for the verifier."""
     return GenericMatcher("equality", value=example, generator=generate.provider_state(expression))
+
+
+def principal_header() -> AbstractMatcher[str]:
+    """The gateway's ``X-MallBots-Principal``: a signed token the provider state makes afresh
+    (signatures expire within a minute, so no committed example could be replayed)."""
+    return GenericMatcher(
+        "regex",
+        value=EXAMPLE_PRINCIPAL,
+        regex=JWT,
+        generator=generate.provider_state("${principal}"),
+    )
 
 
 def template(path: str) -> tuple[str, str]:

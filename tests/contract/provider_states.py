@@ -9,9 +9,12 @@ matched with ``each_like``, never by length).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from backend.platform.principal import PRINCIPAL_HEADER, forward
+from tests.support.auth import INTERNAL_TOKEN, principal
 from tests.support.mall import Mall
 from tests.support.waiting import eventually
 
@@ -37,6 +40,19 @@ async def store_not_participating(mall: Mall) -> Ids:
 
 async def customer_exists(mall: Mall) -> Ids:
     return {"customer_id": await mall.customer()}
+
+
+async def self_registered(mall: Mall) -> Ids:
+    """A customer signed in and registered themselves (their id comes from their token)."""
+    customer_id = str(uuid.uuid4())
+    who = forward(principal("customer", customer_id=customer_id), INTERNAL_TOKEN)
+    response = await mall.http.post(
+        f"{mall.base_of('customers')}/api/customers",
+        json={"name": "Buyer #1", "sms_number": "555-1212"},
+        headers={PRINCIPAL_HEADER: who},
+    )
+    assert response.status_code == 201, response.text
+    return {"customer_id": customer_id, "principal": who}
 
 
 async def customer_disabled(mall: Mall) -> Ids:
@@ -172,6 +188,8 @@ STATES: dict[str, State] = {
     "a store that does not participate exists": store_not_participating,
     "a customer exists": customer_exists,
     "a disabled customer exists": customer_disabled,
+    "a signed-in customer has registered": self_registered,
+    "the gateway sends no service credential": nothing,
     "an open basket with an item exists": open_basket,
     "a customer with an authorized payment for a basket with an item exists": payment_exists,
     "an order is approved and its shopping list is available": approved,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,19 @@ from starlette.routing import Route
 
 from backend.modules import all_modules
 from backend.platform.embedded import free_port
+from backend.platform.principal import Principal, forward
 from tests.contract.broker import add_sources
 from tests.contract.pactfiles import plain_output
 from tests.contract.provider_states import STATES
+from tests.support.auth import INTERNAL_TOKEN, backend_headers, principal
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.mall import Mall
 
-INTERNAL_TOKEN = "contract-tests-internal-token"
-"""The service credential of the backend under verification (a test value, not a secret)."""
+NO_CREDENTIAL = "the gateway sends no service credential"
+"""The state of the interactions verified without the service credential (a run of their own:
+the verifier adds its custom header to every request of a run)."""
+WITH_CREDENTIAL = "^(a|an|nothing) "
+"""Every other state (they all start so): the runs that send the service credential."""
 
 
 @dataclass
@@ -43,6 +49,9 @@ class Provider:
     state_url: str = ""
     since_ms: int = 0
     """When the last state set-up began: the messages to verify were published after it."""
+    state_errors: list[str] = field(default_factory=list)
+    """States that could not be set up. The endpoint answers them with 200 and no ids (the
+    interaction then fails at once), since the verifier retries a failed state change slowly."""
 
 
 @contextlib.asynccontextmanager
@@ -73,7 +82,15 @@ def state_app(provider: Provider) -> Starlette:
         if state is None:
             return JSONResponse({"error": f"unknown provider state {body['state']!r}"}, 400)
         provider.since_ms = int(time.time() * 1000)
-        return JSONResponse(await state(provider.mall))
+        try:
+            ids = await state(provider.mall)
+        except Exception as exc:
+            provider.state_errors.append(f"{body['state']}: {type(exc).__name__}: {exc}")
+            return JSONResponse({})
+        role = (body.get("params") or {}).get("role", "admin")
+        if "principal" not in ids:
+            ids["principal"] = forward(acting_for(role), INTERNAL_TOKEN)
+        return JSONResponse(ids)
 
     return Starlette(routes=[Route("/_pact/state", change, methods=["POST"])])
 
@@ -81,37 +98,60 @@ def state_app(provider: Provider) -> Starlette:
 @contextlib.asynccontextmanager
 async def provider(database_url: str, redis_url: str) -> AsyncIterator[Provider]:
     modules = list(all_modules().values())
-    async with running_backend(
-        database_url, redis_url, modules, internal_token=INTERNAL_TOKEN
-    ) as backend:
-        headers = {"authorization": f"Bearer {INTERNAL_TOKEN}"}
-        async with httpx.AsyncClient(timeout=10, headers=headers) as http:
-            running = Provider(backend, Mall(http, lambda module: backend.url))
-            async with serve(state_app(running)) as url:
-                running.state_url = f"{url}/_pact/state"
-                yield running
+    async with (
+        running_backend(database_url, redis_url, modules) as backend,
+        httpx.AsyncClient(timeout=10, headers=backend_headers()) as http,
+    ):
+        running = Provider(backend, Mall(http, lambda module: backend.url))
+        async with serve(state_app(running)) as url:
+            running.state_url = f"{url}/_pact/state"
+            yield running
 
 
-def verifier(name: str, provider: Provider, pacts: list[Path], url: str | None = None) -> Verifier:
-    """A verifier of ``pacts`` against the backend (or whatever serves ``url`` in front of it)."""
+def acting_for(role: str) -> Principal:
+    """The principal the gateway forwards for ``role``: an admin by default; ``customer`` is a
+    customer who owns nothing, ``bot`` a bot without a list."""
+    if role == "customer":
+        return principal("customer", customer_id=str(uuid.uuid4()))
+    return principal(role, bot_id=str(uuid.uuid4()) if role == "bot" else None)
+
+
+def verifier(
+    name: str,
+    provider: Provider,
+    pacts: list[Path],
+    url: str | None = None,
+    *,
+    credential: bool = True,
+) -> Verifier:
+    """A verifier of ``pacts`` against the backend (or whatever serves ``url`` in front of it):
+    the interactions sent with the service credential, or (``credential=False``) those without."""
     checked = (
         Verifier(name, host="127.0.0.1")
         .add_transport(url=url or provider.backend.url)
         .state_handler(provider.state_url, teardown=False, body=True)
-        .add_custom_header("Authorization", f"Bearer {INTERNAL_TOKEN}")
         .set_coloured_output(enabled=False)
     )
+    if credential:
+        checked.add_custom_header("Authorization", f"Bearer {INTERNAL_TOKEN}")
+        checked.filter(state=WITH_CREDENTIAL)
+    else:
+        checked.filter(state=f"^{NO_CREDENTIAL}$")
     return add_sources(checked, pacts)
 
 
-async def verify(checked: Verifier) -> str:
-    """Run the verifier off the event loop; its report, or a failure showing the report."""
+async def verify(checked: Verifier, provider: Provider | None = None) -> str:
+    """Run the verifier off the event loop; its report, or a failure showing the report (and
+    the states that could not be set up)."""
+    if provider is not None:
+        provider.state_errors.clear()
     try:
         await asyncio.to_thread(checked.verify)
     except RuntimeError:
-        raise AssertionError(
-            "pact verification failed:\n" + plain_output(checked.output(strip_ansi=True))
-        ) from None
+        errors = provider.state_errors if provider is not None else []
+        states = "".join(f"\nstate set-up failed: {error}" for error in errors)
+        report = plain_output(checked.output(strip_ansi=True))
+        raise AssertionError(f"pact verification failed:{states}\n{report}") from None
     return plain_output(checked.output(strip_ansi=True))
 
 

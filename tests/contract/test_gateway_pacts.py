@@ -19,29 +19,49 @@ from graphql import GraphQLError
 from pact import Pact, match
 
 from backend.platform.messages import ENVELOPE_FIELD
+from backend.platform.principal import PRINCIPAL_HEADER, Principal
 from gateway.backend import BackendClient
+from gateway.context import Context
 from gateway.hub import decode
 from gateway.schema.baskets import Basket
 from gateway.schema.depot import ShoppingList
 from gateway.schema.ordering import Order
 from gateway.schema.stores import Product
-from tests.contract.http_calls import CALLS, PROVIDERS, Call
-from tests.contract.matching import example_of, matcher_of, path_matcher, template
+from tests.contract.http_calls import CALLS, NO_CREDENTIAL, PROVIDERS, Call
+from tests.contract.matching import (
+    OTHER_CUSTOMER_ID,
+    example_id,
+    example_of,
+    matcher_of,
+    path_matcher,
+    principal_header,
+    template,
+)
 from tests.contract.message_pacts import MESSAGES
 from tests.contract.messages import as_bytes
 from tests.contract.messages import describe as describe_message
 from tests.contract.pactfiles import new_pact, participant, write_and_compare
+from tests.support.auth import principal
 
 CORRELATION_ID = "3f0c6a52-5d8e-4a71-9d3e-3c1f6a0e2b11"
 
 
+CONSUMER_CREDENTIAL = "the-consumer-tests-service-credential"
+"""The consumer side's service credential (the mock server only checks its form)."""
+
+
 def describe(pact: Pact, call: Call) -> None:
+    credential = call.state != NO_CREDENTIAL
     interaction = (
         pact.upon_receiving(call.description)
-        .given(call.state)
+        .given(call.state, {"role": call.role} if credential else None)
         .with_request(call.method, path_matcher(f"/api{call.path}"))
         .with_header("x-correlation-id", match.regex(CORRELATION_ID, regex=r"^\S+$"))
     )
+    if credential:
+        bearer = match.regex(f"Bearer {CONSUMER_CREDENTIAL}", regex=r"^Bearer \S+$")
+        interaction.with_header("Authorization", bearer)
+        interaction.with_header(PRINCIPAL_HEADER, principal_header())
     for name, value in call.query.items():
         interaction.with_query_parameter(name, matcher_of(value))
     if call.body is not None:
@@ -51,15 +71,29 @@ def describe(pact: Pact, call: Call) -> None:
         interaction.with_body(call.response, "application/json")
 
 
-async def send(client: BackendClient, call: Call) -> None:
-    """Make the call as the gateway does, and read the answer as the gateway does."""
-    request = client.request(
-        call.method,
-        template(call.path)[0],
-        example_of(call.body),
-        headers={"x-correlation-id": CORRELATION_ID},
-        params={k: example_of(v) for k, v in call.query.items()} or None,
-    )
+def acting_for(role: str) -> Principal:
+    if role in ("customer", "self"):
+        return principal("customer", customer_id=OTHER_CUSTOMER_ID)
+    return principal(role, bot_id=example_id("bot_id", 2) if role == "bot" else None)
+
+
+async def send(clients: dict[bool, BackendClient], call: Call) -> None:
+    """Make the call as the gateway's resolvers do (through a request's ``Context``, which
+    forwards its principal), and read the answer as the gateway does."""
+    credential = call.state != NO_CREDENTIAL
+    path, body = template(call.path)[0], example_of(call.body)
+    params = {k: example_of(v) for k, v in call.query.items()}
+    if credential:
+        context = Context(
+            backend=clients[True],
+            hub=None,
+            correlation_id=CORRELATION_ID,
+            principal=acting_for(call.role),
+        )
+        request = context.call(call.method, path, body, **params)
+    else:  # a gateway started without MALLBOTS_INTERNAL_TOKEN: nothing to sign a principal with
+        headers = {"x-correlation-id": CORRELATION_ID}
+        request = clients[False].request(call.method, path, body, headers=headers)
     if call.code is not None:
         with pytest.raises(GraphQLError) as raised:
             await request
@@ -99,12 +133,16 @@ async def test_gateway_pact(provider: str, tmp_path: Path) -> None:
         if message.consumer == "gateway" and message.producer == provider:
             describe_message(updates, message)
     with pact.serve(addr="127.0.0.1") as server:
-        client = BackendClient(str(server.url))
+        clients = {
+            True: BackendClient(str(server.url), internal_token=CONSUMER_CREDENTIAL),
+            False: BackendClient(str(server.url)),
+        }
         try:
             for call in calls:
-                await send(client, call)
+                await send(clients, call)
         finally:
-            await client.aclose()
+            for client in clients.values():
+                await client.aclose()
     failures = updates.verify(read_update, "Async", raises=False)
     assert not failures, [f"{f.description}: {f.error!r}" for f in failures]
     write_and_compare(tmp_path, pact, updates)

@@ -17,7 +17,6 @@ from tests.conftest import Servers
 from tests.contract.message_pacts import CONSUMERS, MESSAGES
 from tests.contract.messages import describe, examples, feed
 from tests.contract.pactfiles import new_pact, participant, write_and_compare
-from tests.contract.providers import INTERNAL_TOKEN
 from tests.support.backend import running_backend
 
 
@@ -36,7 +35,6 @@ async def test_consumer_handles_the_messages_of_its_pacts(
         servers.database_url,
         servers.redis_url,
         select_modules([consumer]),
-        internal_token=INTERNAL_TOKEN,
     ) as backend:
         for message in mine:
             raw, metadata = found[message.message_id]

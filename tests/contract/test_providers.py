@@ -44,8 +44,11 @@ async def test_module_honours_its_pacts(module: str, served: Provider) -> None:
             return on_loop(loop, lambda: produce(served, module, name))
 
         checked.message_handler(message)
-    report = await verify(checked)
+    report = await verify(checked, served)
     assert "(OK)" in report and "FAILED" not in report
+    if module in HTTP_PROVIDERS:
+        report = await verify(verifier(name, served, pacts, credential=False), served)
+        assert "has status code 401 (OK)" in report
 
 
 def renaming(upstream: str, old: bytes, new: bytes) -> Any:
