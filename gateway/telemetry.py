@@ -21,7 +21,7 @@ from typing import Any
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import default_code
-from observability import tracing
+from observability import logs, tracing
 from observability.metrics import FAST, counter, gauge, histogram
 
 MAX_OPERATION_NAMES = 200
@@ -100,7 +100,9 @@ class GraphQLTelemetry(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         start = time.perf_counter()
-        yield
+        correlation_id = getattr(self.execution_context.context, "correlation_id", "")
+        with logs.handling("gateway", str(correlation_id)):
+            yield
         context = self.execution_context
         kind = _operation_type(context)
         name = operation_names(context.operation_name)

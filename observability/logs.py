@@ -30,7 +30,10 @@ def handling(module: str, correlation_id: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _correlation.reset(token)
+        try:
+            _correlation.reset(token)
+        except ValueError:  # a generator closed from another context (a cancelled subscription)
+            _correlation.set(None)
 
 
 class ContextFilter(logging.Filter):

@@ -24,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from observability import logs
+
 prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
 ENABLED = os.environ.get("MALLBOTS_METRICS", "on").strip().lower() != "off"
@@ -227,11 +229,14 @@ class EndpointMetrics:
         self._requests: dict[int, Any] = {}
 
     def wrap(self, serve: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
-        """``serve`` (a route's endpoint), counted and timed by the status it answers."""
+        """``serve`` (a route's endpoint), counted and timed by the status it answers; its log
+        records carry the module and the request's ``X-Correlation-Id``."""
 
         async def observed(request: Request) -> Response:
             start = time.perf_counter()
-            response = await serve(request)
+            correlation_id = request.headers.get("x-correlation-id", "")[:100]
+            with logs.handling(self.module, correlation_id):
+                response = await serve(request)
             self.record(response.status_code, time.perf_counter() - start)
             return response
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -9,7 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from observability import tracing
+from observability import logs, tracing
 
 
 class Spans:
@@ -39,3 +42,22 @@ def spans() -> Iterator[Spans]:
     finally:
         tracing.disable()
         provider.shutdown()
+
+
+@contextlib.contextmanager
+def json_lines(name: str) -> Iterator[io.StringIO]:
+    """The JSON lines that the records of logger ``name`` become, as ``logs.configure`` sets up."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(logs.ContextFilter())
+    handler.setFormatter(
+        logs.Formatter(logs.JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger"})
+    )
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True

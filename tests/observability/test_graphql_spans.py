@@ -4,11 +4,15 @@ operation names bounded in the metrics."""
 
 from __future__ import annotations
 
+import json
+import logging
+from types import SimpleNamespace
+
 import strawberry
 from prometheus_client import REGISTRY
 
 from gateway.telemetry import ANONYMOUS, OTHER, BoundedNames, extension
-from tests.observability.conftest import Spans
+from tests.observability.conftest import Spans, json_lines
 
 
 @strawberry.type
@@ -20,6 +24,11 @@ class Query:
     @strawberry.field
     async def later(self) -> int:
         return 1
+
+    @strawberry.field
+    def logged(self) -> bool:
+        logging.getLogger("mallbots.test.gateway").warning("resolving")
+        return True
 
 
 def schema(*, document: bool, resolvers: bool) -> strawberry.Schema:
@@ -62,6 +71,17 @@ async def test_errors_are_counted_by_code(spans: Spans) -> None:
         "mallbots_graphql_operations_total", {"type": "query", "name": "Bad", "outcome": "error"}
     )
     assert failed and failed >= 1
+
+
+async def test_log_records_of_an_operation_carry_its_correlation_id() -> None:
+    context = SimpleNamespace(correlation_id="corr-gw")
+    with json_lines("mallbots.test.gateway") as stream:
+        result = await schema(document=False, resolvers=False).execute(
+            "{ logged }", context_value=context
+        )
+    assert result.data == {"logged": True}
+    (line,) = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (line["module"], line["correlation_id"]) == ("gateway", "corr-gw")
 
 
 def test_operation_names_are_bounded() -> None:

@@ -4,7 +4,6 @@ library instrumentations timing the awaited call (not just the coroutine's creat
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 
@@ -16,10 +15,13 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
 )
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from prometheus_client import REGISTRY
+from starlette.requests import Request
+from starlette.responses import Response
 
-from observability import logs, tracing
+from observability import logs, metrics, tracing
 from tests.conftest import Servers
-from tests.observability.conftest import Spans
+from tests.observability.conftest import Spans, json_lines
 from tests.support.otlp import otlp_receiver
 
 
@@ -149,21 +151,11 @@ async def test_background_loops_start_no_traces(servers: Servers, spans: Spans) 
 
 
 def test_json_log_lines_carry_the_trace_and_the_message_being_handled(spans: Spans) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(logs.ContextFilter())
-    handler.setFormatter(
-        logs.Formatter(logs.JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger"})
-    )
     logger = logging.getLogger("mallbots.test.logs")
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
+    with json_lines(logger.name) as stream:
         logger.warning("outside")
         with tracing.span("process t") as span, logs.handling("ordering", "corr-1"):
             logger.warning("inside")
-    finally:
-        logger.removeHandler(handler)
     outside, inside = (json.loads(line) for line in stream.getvalue().splitlines())
     assert outside["message"] == "outside" and "trace_id" not in outside
     assert inside["level"] == "WARNING" and inside["logger"] == "mallbots.test.logs"
@@ -171,6 +163,29 @@ def test_json_log_lines_carry_the_trace_and_the_message_being_handled(spans: Spa
     assert inside["trace_id"] == format(context.trace_id, "032x")
     assert inside["span_id"] == format(context.span_id, "016x")
     assert inside["correlation_id"] == "corr-1" and inside["module"] == "ordering"
+
+
+async def test_a_backend_request_logs_with_its_module_and_correlation_id() -> None:
+    logger = logging.getLogger("mallbots.test.request")
+
+    async def serve(request: Request) -> Response:
+        logger.warning("handling")
+        return Response(status_code=204)
+
+    endpoint = metrics.endpoint("baskets", "PUT", "/api/baskets/{id}/observed", "observe")
+    scope = {
+        "type": "http",
+        "method": "PUT",
+        "path": "/",
+        "headers": [(b"x-correlation-id", b"c-9")],
+    }
+    with json_lines(logger.name) as stream:
+        response = await endpoint.wrap(serve)(Request(scope))
+    assert response.status_code == 204
+    (line,) = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (line["module"], line["correlation_id"]) == ("baskets", "c-9")
+    labels = {"module": "baskets", "command": "observe", "outcome": "success"}
+    assert REGISTRY.get_sample_value("mallbots_commands_total", labels) == 1
 
 
 def test_an_unknown_log_format_is_refused() -> None:
