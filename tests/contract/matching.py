@@ -76,6 +76,17 @@ def principal_header() -> AbstractMatcher[str]:
     )
 
 
+def credential_header(example: str) -> AbstractMatcher[str]:
+    """The gateway's ``Authorization: Bearer <service credential>``; the verifier sends the
+    backend's own, which the provider state hands over (see ``providers.state_app``)."""
+    return GenericMatcher(
+        "regex",
+        value=f"Bearer {example}",
+        regex=r"^Bearer \S+$",
+        generator=generate.provider_state("Bearer ${credential}"),
+    )
+
+
 def template(path: str) -> tuple[str, str]:
     """The example and the provider-state expression of a path like ``/stores/{store_id}``
     (``{store_id@2}``: another example of the same value)."""

@@ -30,6 +30,7 @@ from gateway.schema.stores import Product
 from tests.contract.http_calls import CALLS, NO_CREDENTIAL, PROVIDERS, Call
 from tests.contract.matching import (
     OTHER_CUSTOMER_ID,
+    credential_header,
     example_id,
     example_of,
     matcher_of,
@@ -59,8 +60,7 @@ def describe(pact: Pact, call: Call) -> None:
         .with_header("x-correlation-id", match.regex(CORRELATION_ID, regex=r"^\S+$"))
     )
     if credential:
-        bearer = match.regex(f"Bearer {CONSUMER_CREDENTIAL}", regex=r"^Bearer \S+$")
-        interaction.with_header("Authorization", bearer)
+        interaction.with_header("Authorization", credential_header(CONSUMER_CREDENTIAL))
         interaction.with_header(PRINCIPAL_HEADER, principal_header())
     for name, value in call.query.items():
         interaction.with_query_parameter(name, matcher_of(value))
