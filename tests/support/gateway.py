@@ -35,7 +35,7 @@ class RunningGateway:
 async def running_gateway(
     backend_url: str, redis_url: str, **overrides: Any
 ) -> AsyncIterator[RunningGateway]:
-    port = free_port()
+    port = int(overrides.get("port") or free_port())  # a given port: e.g. to restart on it
     settings = dataclasses.replace(
         GatewaySettings(),
         **{
