@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -225,6 +226,8 @@ def cmd_backend(args: argparse.Namespace, settings: Settings) -> int:
             "MALLBOTS_INTERNAL_TOKEN is not set: the backend serves only callers that send it"
         )
     database_url, redis_url = resolve_urls(settings)
+    if args.port:  # also the address this process's modules call each other at
+        settings = dataclasses.replace(settings, port=args.port)
     names = args.modules.split(",") if args.modules else list(settings.modules)
     try:
         modules = select_modules([n.strip() for n in names if n.strip()])
@@ -383,7 +386,6 @@ def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sagas(args: argparse.Namespace, settings: Settings) -> int:
     """List unfinished create-order sagas; with ``--stuck`` only those whose command in flight
     has waited past MALLBOTS_SAGA_RESEND_SECONDS (the participant is silent)."""
-    import dataclasses
     import datetime as dt
 
     import psycopg

@@ -343,6 +343,13 @@ class EmbeddedPostgres:
         if (self.data / "postmaster.pid").exists():
             self._pg("pg_ctl", "-D", str(self.data), "stop", "-m", "fast", "-w", check=False)
 
+    def restart(self) -> None:
+        """Start again on the same port, after ``stop`` (the fault tests' outage ends)."""
+        self._pg(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.runtime / "server.log"),
+            "-w", "-t", "60", "-o", f"-p {self.port}", "start",
+        )  # fmt: skip
+
     def remove(self) -> None:
         """Delete the cluster (stopped first) and its folders, the system user's one too."""
         self.stop()
