@@ -1,7 +1,7 @@
 """One call per hop of the backend platform: its span (if tracing is on) and its metrics.
 
 The platform calls these at each hop (``backend/platform/eventstore.py``, ``relay.py``,
-``consumer.py``, ``projections.py``, ``module.py``, the cosec saga), so that the instrumentation
+``consumer.py``, ``projections.py``, ``module.py``, ``saga_runner.py``), so that the instrumentation
 is here and each hook there is one line.
 """
 

@@ -31,7 +31,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY as _SUPPRESS_KEY
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -179,12 +179,6 @@ def disable() -> None:
     _state.provider = None
     _state.tracer = trace.NoOpTracer()
     _state.enabled = False
-
-
-def add_processor(processor: SpanProcessor) -> None:
-    """Another span processor on the active provider (tests, benchmarks)."""
-    if _state.provider is not None:
-        _state.provider.add_span_processor(processor)
 
 
 def instrument_app(app: Any) -> None:
