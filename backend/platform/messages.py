@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -73,11 +73,19 @@ class Message:
         return self.metadata.get("correlation_id", self.id)
 
 
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 class Payload:
-    """Base of message payload dataclasses: each names its message and schema version."""
+    """Base of message payload dataclasses: each names its message and schema version.
+
+    ``upcasters`` lift a payload of an older version one step (``{1: v1_to_v2}``), so that a
+    reader of the current version still handles messages its producers sent before they were
+    upgraded (they stay on the stream, and a producer may be upgraded after its consumers)."""
 
     message_name: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {}
 
 
 def new_message(
@@ -150,9 +158,14 @@ class Contract:
 
 
 def decode_payload(message: Message, payload_type: type[Any]) -> Any:
-    """The typed payload of ``message``; a payload that does not fit is a malformed message."""
+    """The typed payload of ``message``, upcast first if it has an older schema version; a
+    payload that does not fit is a malformed message."""
+    plain, version = dict(message.payload), message.schema_version
+    upcasters: Mapping[int, Upcaster] = getattr(payload_type, "upcasters", {})
+    while version < getattr(payload_type, "schema_version", 1) and version in upcasters:
+        plain, version = upcasters[version](plain), version + 1
     try:
-        return codec.from_plain(payload_type, message.payload)
+        return codec.from_plain(payload_type, plain)
     except codec.DecodeError as exc:
         raise MalformedMessage(f"{message.name}: {exc}") from None
 

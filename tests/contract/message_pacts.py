@@ -70,11 +70,15 @@ class Msg:
     """For a reply: the command it answers (how the verifier finds the producer's reply)."""
     step: str = "1"
     schema_version: int = 1
+    older: bool = False
+    """An older schema version, upcast by the consumer: producers that were not upgraded yet
+    still send it, and it stays on the stream. Pending for the provider, which sends the
+    current version now."""
 
     @property
     def description(self) -> str:
         about = f" to {self.reply_to}" if self.reply_to else ""
-        version = f" (schema version {self.schema_version})" if self.schema_version != 1 else ""
+        version = f" (schema version {self.schema_version})" if self.older else ""
         of = f" of {self.payload['projection']}" if self.name == "projections.Updated" else ""
         return f"{self.name}{about}{of}{version} on {self.topic}"
 
@@ -156,6 +160,7 @@ CREATE_LIST = {"order_id": uuid(ID["order_id"]),
 LIST = {"id": uuid(ID["list_id"])}
 CONFIRM = {"id": uuid(ID["payment_id"]), "amount": money(), "order_id": uuid(ID["order_id"]),
            "customer_id": uuid(ID["customer_id"])}  # fmt: skip
+CONFIRM_V1 = {"id": uuid(ID["payment_id"]), "amount": money()}
 APPROVE = {"id": uuid(ID["order_id"]), "shopping_id": uuid(ID["list_id"])}
 REJECT = {"id": uuid(ID["order_id"])}
 FAILURE = {"code": text("BAD_REQUEST"), "error": text("the customer is disabled")}
@@ -238,7 +243,9 @@ MESSAGES: tuple[Msg, ...] = (
         kind="command", step="0"),
     *order_events("payments", "ordersapi.OrderReadied", "ordersapi.OrderCanceled"),
     Msg("payments", "cosec", PAYMENT_COMMANDS, "paymentsapi.ConfirmPayment", APPROVED, CONFIRM,
-        kind="command", step="3"),
+        kind="command", step="3", schema_version=2),
+    Msg("payments", "cosec", PAYMENT_COMMANDS, "paymentsapi.ConfirmPayment", APPROVED,
+        CONFIRM_V1, kind="command", step="3", older=True),
     *order_events("cosec", "ordersapi.OrderCreated"),
     Msg("cosec", "customers", REPLIES, "reply.Success", APPROVED, {}, kind="reply",
         reply_to="customersapi.AuthorizeCustomer"),

@@ -19,6 +19,7 @@ def describe(pact: Pact, message: Msg) -> None:
         .given(message.state)
         .with_body(message.envelope(), "application/json")
         .with_metadata({"topic": message.topic, "message": message.name})
+        .set_pending(pending=message.older)
     )
 
 
