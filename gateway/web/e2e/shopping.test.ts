@@ -102,6 +102,15 @@ describe("a customer shops, a bot fetches, the invoice is paid", () => {
     await bot.context().close();
   });
 
+  it("shows an order that is not the customer's as not found", async () => {
+    const customer = await signedIn(browser, /Buyer #1/);
+    await customer.goto(`${WEB_URL}/orders/00000000-0000-4000-8000-000000000000`);
+    const alert = customer.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Not found/);
+    await customer.context().close();
+  });
+
   it("fits a phone's width", async () => {
     const phone = await signedIn(browser, /Buyer #1/, PHONE);
     await phone.getByTestId("price-1234").waitFor();

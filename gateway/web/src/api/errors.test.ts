@@ -8,11 +8,11 @@ const graphQLError = (message: string, extensions: Record<string, unknown>) =>
 
 describe("describeError", () => {
   it("shows the domain's own message for a refused command", () => {
-    const error = graphQLError("the basket cannot be modified", { code: "CONFLICT" });
+    const error = graphQLError("the basket cannot be modified", { code: "BAD_REQUEST" });
     expect(describeError(error)).toEqual({
       title: "That could not be done",
       detail: "the basket cannot be modified",
-      code: "CONFLICT",
+      code: "BAD_REQUEST",
     });
   });
 

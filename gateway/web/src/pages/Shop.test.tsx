@@ -65,7 +65,7 @@ describe("the shop", () => {
   it("shows the API's reason when the basket cannot be modified", async () => {
     sessionStorage.setItem("mallbots.basket.c1", "b1");
     const refused = new CombinedError({
-      graphQLErrors: [new GraphQLError("the basket cannot be modified", { extensions: { code: "CONFLICT" } })],
+      graphQLErrors: [new GraphQLError("the basket cannot be modified", { extensions: { code: "BAD_REQUEST" } })],
     });
     const api = client({
       Stores: () => ({ data: { stores: [store] } }),
@@ -83,6 +83,6 @@ describe("the shop", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Add EDA with Golang to the basket" }));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("the basket cannot be modified");
-    expect(alert.textContent).toContain("CONFLICT");
+    expect(alert.textContent).toContain("BAD_REQUEST");
   });
 });
