@@ -82,6 +82,7 @@ async def test_the_web_client_in_a_real_browser(
         "order page follows it live to COMPLETED",
         "recovers every status",
         "fits a phone's width",
+        "works from the keyboard",
         "not the customer's as not found",
         "WCAG 2 A/AA checks on every page",
         "gateway restarts",

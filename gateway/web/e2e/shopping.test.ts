@@ -111,6 +111,24 @@ describe("a customer shops, a bot fetches, the invoice is paid", () => {
     await customer.context().close();
   });
 
+  it("works from the keyboard", async () => {
+    const customer = await signedIn(browser, /Buyer #1/);
+    await customer.getByTestId("price-1234").waitFor();
+    await customer.keyboard.press("Tab");
+    const focused = () => customer.evaluate(() => document.activeElement?.textContent?.trim());
+    expect(await focused()).toBe("Skip to content");
+    await customer.keyboard.press("Enter");
+    expect(await customer.evaluate(() => document.activeElement?.id)).toBe("main");
+    // Tab through the page to the product's button, and press it with the keyboard.
+    for (let i = 0; i < 20 && (await focused()) !== "Add to basket"; i += 1) {
+      await customer.keyboard.press("Tab");
+    }
+    expect(await focused()).toBe("Add to basket");
+    await customer.keyboard.press("Enter");
+    await customer.getByTestId("basket-total").waitFor();
+    await customer.context().close();
+  });
+
   it("fits a phone's width", async () => {
     const phone = await signedIn(browser, /Buyer #1/, PHONE);
     await phone.getByTestId("price-1234").waitFor();
