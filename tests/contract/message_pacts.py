@@ -53,6 +53,7 @@ CANCELED = "an approved order was cancelled"
 UNAUTHORIZED = "a disabled customer checked out"
 UNPAID = "a basket was checked out with a payment that does not cover it"
 OPEN_BASKET = "an open basket with an item exists"
+PRODUCT_GONE = "a basket was checked out after its product was removed"
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,8 @@ MESSAGES: tuple[Msg, ...] = (
         outcome="FAILURE", reply_to="paymentsapi.ConfirmPayment", step="3"),
     Msg("cosec", "depot", REPLIES, "reply.Success", UNPAID, {}, kind="reply",
         reply_to="depotapi.CancelShoppingListCommand", step="2"),
+    Msg("cosec", "depot", REPLIES, "reply.Failure", PRODUCT_GONE, FAILURE, kind="reply",
+        outcome="FAILURE", reply_to="depotapi.CreateShoppingListCommand", step="2"),
     Msg("cosec", "ordering", REPLIES, "reply.Success", UNAUTHORIZED, {}, kind="reply",
         reply_to="ordersapi.RejectOrder", step="0"),
     # the gateway's subscriptions read the projection streams

@@ -177,6 +177,13 @@ async def unpaid(mall: Mall) -> Ids:
     return await rejected(mall, ids)
 
 
+async def product_gone(mall: Mall) -> Ids:
+    """The product is removed after it went into the basket: the depot cannot shop for it."""
+    ids = await payment_exists(mall)
+    await mall.call("DELETE", "stores", f"/products/{ids['product_id']}", {})
+    return await rejected(mall, ids)
+
+
 async def notifications(mall: Mall, customer_id: str) -> list[dict[str, Any]]:
     found = await mall.call("GET", "notifications", f"?customer_id={customer_id}")
     return list(found["notifications"])
@@ -206,4 +213,5 @@ STATES: dict[str, State] = {
     "an approved order was cancelled": canceled,
     "a disabled customer checked out": unauthorized,
     "a basket was checked out with a payment that does not cover it": unpaid,
+    "a basket was checked out after its product was removed": product_gone,
 }
