@@ -11,6 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +24,7 @@ from backend.platform.databases import ModuleDatabases
 from backend.platform.db import create_pool, migrate
 from backend.platform.errors import DomainError
 from backend.platform.failures import is_transient
-from backend.platform.http import JSONResponse, domain_error_handler
+from backend.platform.http import JSONResponse, domain_error_handler, http_error_handler
 from backend.platform.module import Module, ModuleContext, ModuleParts
 from backend.platform.retention import Retention, prune_tables, trim_dead_letters
 from backend.platform.streams import trim_acknowledged
@@ -234,7 +235,10 @@ class BackendHost:
         app = Starlette(
             routes=routes,
             lifespan=lifespan,
-            exception_handlers={DomainError: domain_error_handler},
+            exception_handlers={
+                DomainError: domain_error_handler,
+                HTTPException: http_error_handler,
+            },
             middleware=[Middleware(ServiceAuth, internal_token=self.settings.internal_token)],
         )
         tracing.instrument_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -46,3 +47,18 @@ def error_response(error: DomainError) -> JSONResponse:
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     return error_response(exc)
+
+
+HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """The router's own refusals (no route for a path, a method a route lacks) as JSON with a
+    code, like every other answer of the API."""
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    return JSONResponse(
+        {"code": code, "message": str(exc.detail).lower()},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )

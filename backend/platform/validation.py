@@ -91,6 +91,7 @@ class Invalid(ValueError):
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+_URL_SYNTAX = re.compile(r"[/\\?#%]")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -124,11 +125,16 @@ def check_strings(data: Any, path: str = "") -> None:
 
 
 def check_id(value: str) -> str:
-    """An id as the backend looks one up: printable text of at most ``MAX_ID`` characters (a
-    blank one is the domain's to refuse, with its own message)."""
+    """An id as the backend looks one up: 1 to ``MAX_ID`` printable characters, none of which
+    could change the path of a call to another module (``/ \\ ? # %``, only dots). A blank one
+    is the domain's to refuse, with its own message."""
+    if not value:
+        raise Invalid("empty")
     check_text(value, MAX_ID)
     if _CONTROL.search(value):
         raise Invalid("contains a control character")
+    if _URL_SYNTAX.search(value) or not value.strip("."):
+        raise Invalid("not an id")
     return value
 
 

@@ -713,7 +713,7 @@ async def test_a_duplicate_store_event_has_one_effect(backend: RunningBackend) -
             "/api/depot/shopping/nope/assign",
             {"bot_id": ""},
             400,
-            "the bot id cannot be blank",
+            "invalid request: bot_id: empty",
         ),
         (
             "PUT",

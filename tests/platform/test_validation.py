@@ -77,6 +77,11 @@ async def test_a_valid_body_passes(client: httpx.AsyncClient) -> None:
     [
         ({"owner_id": "i" * 101}, "owner_id: longer than 100 characters"),
         ({"owner_id": "a\tb"}, "owner_id: contains a control character"),
+        ({"owner_id": ""}, "owner_id: empty"),
+        ({"owner_id": "../stores/x"}, "owner_id: not an id"),
+        ({"owner_id": "a?b=1"}, "owner_id: not an id"),
+        ({"owner_id": "%2e%2e"}, "owner_id: not an id"),
+        ({"owner_id": ".."}, "owner_id: not an id"),
         ({"owner_id": GOOD_ID + "\x00"}, "owner_id: contains a NUL character"),
         ({"name": "x" * 11}, "name: longer than 10 characters"),
         ({"name": "a\x00b"}, "name: contains a NUL character"),
@@ -126,6 +131,7 @@ async def test_two_decimal_places_written_longer_still_pass(client: httpx.AsyncC
         ("/api/things/" + "a" * 5000, "longer than 100 characters"),
         ("/api/things/a%09b", "contains a control character"),
         ("/api/things/%7F", "contains a control character"),
+        ("/api/things/%25", "not an id"),
     ],
 )
 async def test_a_path_parameter_must_be_shaped_like_an_id(
