@@ -125,6 +125,7 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         gateway = GatewaySettings.from_env()
         _wait_healthy(f"http://{gateway.host}:{gateway.port}", children)
         print(
+            f"MallBots web client: http://{gateway.host}:{gateway.port}/\n"
             f"MallBots GraphQL: http://{gateway.host}:{gateway.port}/graphql\n"
             f"MallBots backend: {url}/healthz  (Ctrl-C stops everything)\n"
             + _dev_tokens(env["MALLBOTS_JWT_SECRET"], seeded.get("customer")),
