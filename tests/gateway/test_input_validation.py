@@ -173,3 +173,20 @@ async def test_a_value_within_its_limits_reaches_the_backend(gateway: RunningGat
     (only,) = response.json()["errors"]
     assert only["extensions"]["code"] != "BAD_REQUEST"
     assert client.calls == before + 1
+
+
+async def test_a_subscription_argument_is_held_to_the_limits_too(gateway: RunningGateway) -> None:
+    query = "subscription ($id: ID!) { catalogUpdated(storeId: $id) { snapshot } }"
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as http,
+        http.stream(
+            "POST",
+            gateway.graphql_url,
+            json={"query": query, "variables": {"id": "a\x00"}},
+            headers={"accept": "text/event-stream"},
+        ) as response,
+    ):
+        text = (await response.aread()).decode()
+    assert response.status_code < 500
+    assert '"code":"BAD_REQUEST"' in text.replace(" ", "")
+    assert '"field":"storeId"' in text.replace(" ", "")
