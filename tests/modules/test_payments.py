@@ -357,7 +357,8 @@ async def snapshot(backend: RunningBackend) -> list[tuple[Any, ...]]:
     [
         ("POST", "/api/payments", {"amount": "1.00"}, 400,
          "invalid request: customer_id: missing"),
-        ("POST", "/api/payments", {"customer_id": CUSTOMER}, 400, "invalid request: amount: missing"),
+        ("POST", "/api/payments", {"customer_id": CUSTOMER}, 400,
+         "invalid request: amount: missing"),
         ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": 10.5}, 400,
          "invalid request: amount: expected a decimal string"),
         ("POST", "/api/payments", {"customer_id": CUSTOMER, "amount": "ten"}, 400,
