@@ -1,5 +1,9 @@
 """A whole backend in real processes on PostgreSQL and Redis servers of its own, which the fault
-tests stop, kill and start again (never the session's shared servers, which other tests use)."""
+tests stop, kill and start again (never the session's shared servers, which other tests use).
+
+A test that stops no server may run on given ones instead: with ``DATABASE_URL`` and
+``REDIS_URL`` set (``make test-services``: the machine's PostgreSQL 15 and Redis 7, what users
+deploy), it gets a fresh database on that server and a flushed Redis database."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from backend.ordering.domain import order_id_for_basket
 from backend.platform.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, remove_tree
 from backend.platform.streams import dead_letter_topics
 from tests.support.auth import INTERNAL_TOKEN, backend_headers
+from tests.support.backend import drop_database, fresh_database
 from tests.support.mall import Mall
 from tests.support.waiting import eventually
 
@@ -45,9 +50,11 @@ FAST = {
 @dataclass
 class Stack:
     root: Path
-    postgres: EmbeddedPostgres
-    redis: EmbeddedRedis
+    database_url: str
+    redis_url: str
     per_module: bool
+    postgres: EmbeddedPostgres | None = None
+    redis: EmbeddedRedis | None = None
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -62,8 +69,8 @@ class Stack:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MALLBOTS_")},
             **FAST,
-            "DATABASE_URL": self.postgres.url,
-            "REDIS_URL": self.redis.url,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
             "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
             "MALLBOTS_LOG_LEVEL": "WARNING",
         }
@@ -104,29 +111,46 @@ class Stack:
         return Mall(http, self.url)
 
     async def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        async with await psycopg.AsyncConnection.connect(self.postgres.url) as conn:
+        async with await psycopg.AsyncConnection.connect(self.database_url) as conn:
             cur = await conn.execute(query, params)
             return await cur.fetchall() if cur.description else []
 
 
 @contextlib.asynccontextmanager
-async def fault_stack(*, per_module: bool = False) -> AsyncIterator[Stack]:
+async def fault_stack(
+    *, per_module: bool = False, own_servers: bool = True
+) -> AsyncIterator[Stack]:
+    """The stack; ``own_servers`` when the test stops or restarts a server."""
     root = Path(tempfile.mkdtemp(prefix="mallbots-faults-"))
-    stack = Stack(
-        root, EmbeddedPostgres(root / "postgres", durable=False), EmbeddedRedis(root / "redis"),
-        per_module,
-    )  # fmt: skip
+    given = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    postgres = redis_server = None
+    fresh = None
     try:
-        stack.postgres.start()
-        stack.redis.start()
+        if own_servers or not all(given):
+            postgres = EmbeddedPostgres(root / "postgres", durable=False)
+            redis_server = EmbeddedRedis(root / "redis")
+            database_url, redis_url = postgres.start(), redis_server.start()
+        else:
+            database_url = fresh = await fresh_database(str(given[0]))
+            redis_url = str(given[1])
+            flush = aioredis.from_url(redis_url)
+            await flush.flushdb()
+            await flush.aclose()
+        stack = Stack(root, database_url, redis_url, per_module, postgres, redis_server)
         stack.ports = {name: free_port() for name in stack.names}
-        for name in stack.names:
-            stack.start(name)
-        yield stack
+        try:
+            for name in stack.names:
+                stack.start(name)
+            yield stack
+        finally:
+            stack.stop_all()
     finally:
-        stack.stop_all()
-        stack.redis.stop()
-        stack.postgres.stop()
+        if redis_server is not None:
+            redis_server.stop()
+        if postgres is not None:
+            postgres.stop()
+        if fresh is not None:
+            await drop_database(fresh)
         remove_tree(root)
 
 
@@ -188,7 +212,7 @@ async def assert_consistent(stack: Stack, found: Mapping[str, str]) -> None:
                                 " WHERE order_id IS NOT NULL GROUP BY order_id"))  # fmt: skip
     assert all(n == 1 for n in used.values())
     assert {o for o, s in found.items() if s == "approved"} <= set(used)
-    redis = aioredis.from_url(stack.redis.url)
+    redis = aioredis.from_url(stack.redis_url)
     try:
         letters = {dlq: await redis.xlen(dlq) for dlq in await dead_letter_topics(redis)}
     finally:

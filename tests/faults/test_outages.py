@@ -23,6 +23,7 @@ async def test_postgres_down_longer_than_the_pool_timeout_strands_no_saga() -> N
     async with fault_stack() as stack, client() as http:
         mall = stack.mall(http)
         orders = await checkouts(mall, CHECKOUTS)
+        assert stack.postgres is not None
         stack.postgres.stop()  # the sagas are in flight; the pool times out after 10 s
         await asyncio.sleep(13)
         stack.postgres.restart()
@@ -35,6 +36,7 @@ async def test_redis_down_during_checkouts_loses_nothing() -> None:
     async with fault_stack() as stack, client() as http:
         mall = stack.mall(http)
         orders = await checkouts(mall, CHECKOUTS)
+        assert stack.redis is not None
         stack.redis.stop()  # outboxes fill up; consumers and relays retry
         await asyncio.sleep(4)
         stack.redis.restart()
@@ -44,7 +46,7 @@ async def test_redis_down_during_checkouts_loses_nothing() -> None:
 
 
 async def test_the_backend_sigkilled_again_and_again_ends_every_order() -> None:
-    async with fault_stack() as stack, client() as http:
+    async with fault_stack(own_servers=False) as stack, client() as http:
         mall = stack.mall(http)
         orders = await checkouts(mall, CHECKOUTS)
         for _ in range(4):
@@ -59,7 +61,7 @@ async def test_the_backend_sigkilled_again_and_again_ends_every_order() -> None:
 async def test_one_module_stopped_for_20_s_in_per_module_mode() -> None:
     """The stores module is gone while the depot needs it (its caches were emptied): the depot's
     CreateShoppingList is retried for as long as the outage lasts, never dead-lettered."""
-    async with fault_stack(per_module=True) as stack, client() as http:
+    async with fault_stack(per_module=True, own_servers=False) as stack, client() as http:
         mall = stack.mall(http)
         stopped_at = 0.0
 
