@@ -119,23 +119,25 @@ NOTES = """## Notes
   Each subscriber's task writes the shared payload in a frame with its own operation id,
   straight to its socket (`gateway/live.py`, ADR 0016). p99 fell to about 25 ms. What remains
   per subscriber is waking its task and one WebSocket send.
-- **Tracing and metrics (target ≥ 85% of the throughput with both off, at 100% sampling).**
-  A py-spy profile (100 Hz, 8 s, `--full-filenames`) of both processes at 64 clients with every
-  trace sampled: of the gateway's CPU, the OpenTelemetry SDK's span creation and ending takes 8%,
-  the OTLP exporter's protobuf encoding and HTTP send 7%, context attach/detach and propagation
-  4%, the ASGI and aiohttp instrumentations 3%; of the backend's, 9%, 9%, 5%, and the ASGI and
-  psycopg instrumentations 4.5%. Metrics (prometheus-client and our hooks) stay under 1% in
-  both. So tracing every request costs about a quarter of each process's CPU, all of it in the
-  SDK and its exporter, per span: there is no span we could drop that the issue does not ask
-  for (the event-store append also has its psycopg span; the relay's `DELETE` is the one
-  optional span). At 10% sampling (parent-based, decided at the gateway) the spans of unsampled
-  requests are non-recording and cost little. On a machine shared with other heavy jobs the
-  throughput ratios swing by ±50% between rounds (2026-12-01: 0.35–0.69× at 100%, 0.62–1.6× at
-  10%), so read the profile for the cost and rerun on a quiet machine for the ratio. The target
-  is not met at 100% sampling: with a quarter of each process's CPU spent on tracing, the
-  profile puts the ratio near 0.75× on a quiet machine. Sampling a fraction of the traces is
-  the lever (`OTEL_TRACES_SAMPLER_ARG`); the default ratio stays 1.0 so that a fresh set-up
-  shows every trace.
+- **Tracing and metrics (target ≥ 85% of the throughput with both off, at 100% sampling): not
+  met.** The CPU time of the gateway and backend processes per mutation is the steady measure
+  (throughput on this shared machine swings with other jobs). With both off a mutation costs
+  them about 2.5 ms (gateway 1.45, backend 1.05); metrics alone change nothing measurable
+  (2.4 ms in a separate run, within the noise); tracing with nothing sampled
+  (`always_off`) costs 3.3 ms (+32%: the instrumentations and our hooks still run per request
+  and per query, their spans non-recording); 10% sampled 3.5–3.6 ms; every trace sampled
+  4.5 ms (+80%, about 0.15 ms per exported span, 12–13 spans per mutation). On a CPU-bound
+  machine that is a throughput ratio near 0.55×. A py-spy profile (100 Hz, `--full-filenames`)
+  at 64 clients with every trace sampled finds it spread over the OpenTelemetry SDK's span
+  start and end, the OTLP exporter's protobuf encoding (in Python) and HTTP send, context
+  attach and detach, and the ASGI, aiohttp and psycopg instrumentations; with nothing sampled,
+  about 15% of each process's samples are inside OpenTelemetry (span creation even when not
+  recording, the ASGI middleware's request attributes, psycopg's statement-name parsing).
+  prometheus-client and our own hooks stay under 1%. No span the issue asks for can be dropped
+  (the one optional span is the relay's `DELETE`); what would meet the target is fewer
+  sampled traces and cheaper unsampled instrumentation, which the SDK does not offer: the
+  default sampler stays parent-based at 1.0 so that a fresh set-up shows every trace, and a
+  busy deployment lowers `OTEL_TRACES_SAMPLER_ARG`.
 """
 
 

@@ -6,10 +6,12 @@ backend and gateway processes on a fresh database and a Redis database of its ow
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
+import psutil
 
 from tests.bench.mutation import ADD_ITEM, PRODUCTS, Load, drive
 from tests.bench.report import Row, median
@@ -69,10 +71,14 @@ sampled (what a busy deployment would run, for comparison)."""
 
 async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> list[Row]:
     """The three stacks run side by side; each client count is measured in alternating rounds
-    (off, on, sampled, off, on, sampled), so that drift in the machine's load hits all alike."""
+    (off, on, sampled, off, on, sampled), so that drift in the machine's load hits all alike.
+    Besides throughput and latency, the CPU time the gateway and backend processes spend per
+    mutation, which other work on the machine disturbs much less than throughput."""
     levels, rounds = ((1, 2), 1) if smoke else ((16, 64), 2)
     warmup, seconds = (0.1, 0.3) if smoke else (1.0, 5.0)
     results: dict[tuple[str, int], list[Load]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}
+    """CPU milliseconds of the gateway and backend processes per mutation, per round."""
     async with otlp_receiver(keep=False) as every, otlp_receiver(keep=False) as tenth:
         envs = {
             "off": {"MALLBOTS_METRICS": "off"},
@@ -91,11 +97,21 @@ async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> 
                 for _ in range(rounds):
                     for name, stack in stacks.items():
                         bodies, bearer = requests[name]
-                        load = await drive(
-                            stack.gateway.url, lambda i, b=bodies: b[i], clients, warmup,
-                            seconds, bearer,
+                        run = asyncio.create_task(
+                            drive(stack.gateway.url, lambda i, b=bodies: b[i], clients, warmup,
+                                  seconds, bearer)
                         )  # fmt: skip
+                        servers = [psutil.Process(stack.gateway.pid),
+                                   psutil.Process(stack.backend.pid)]  # fmt: skip
+                        await asyncio.sleep(warmup)
+                        before = _cpu_seconds(servers)
+                        await asyncio.sleep(seconds)
+                        used = _cpu_seconds(servers) - before
+                        load = await run
                         results.setdefault((name, clients), []).append(load)
+                        cpu.setdefault((name, clients), []).append(
+                            used * 1000 / max(load.rate * seconds, 1)
+                        )
             received = every.received - received_before
     if received == 0 or tenth.received == 0:
         raise RuntimeError("tracing was on but an OTLP receiver got no span")
@@ -115,8 +131,18 @@ async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> 
                     _mean(x.rate for x in off_loads), target=target),
                 Row(f"{case} p50", _mean(median(x.latencies) for x in loads), "ms", anchor,
                     _mean(median(x.latencies) for x in off_loads), higher_is_better=False),
+                Row(f"{case}: gateway + backend CPU per mutation", _mean(cpu[(name, clients)]),
+                    "ms", anchor, _mean(cpu[("off", clients)]), higher_is_better=False),
             ]  # fmt: skip
     return rows
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def _mean(values: Iterable[float]) -> float:
