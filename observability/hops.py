@@ -67,6 +67,16 @@ def dead_lettered(group: str, topic: str) -> None:
     metrics.DELIVERIES.labels(group, topic, "dead_lettered").inc()
 
 
+def retried(group: str, topic: str, *, transient: bool) -> None:
+    """A failed delivery that will be retried (``backend.platform.failures`` classifies it)."""
+    metrics.RETRIES.labels(group, topic, "transient" if transient else "permanent").inc()
+
+
+def unknown_message(group: str, topic: str) -> None:
+    """A name the topic's producer does not define, acknowledged (tolerant reader)."""
+    metrics.DELIVERIES.labels(group, topic, "unknown").inc()
+
+
 def concurrency_retry(module: str) -> None:
     metrics.CONCURRENCY_RETRIES.labels(module).inc()
 

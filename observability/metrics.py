@@ -133,9 +133,16 @@ RELAY_DURATION = histogram(
 
 DELIVERIES = counter(
     "mallbots_consumer_deliveries",
-    "Stream deliveries by outcome: handled, ignored (no handler), duplicate, failed (retried),"
+    "Stream deliveries by outcome: handled, ignored (no handler), unknown (a name the producer"
+    " does not define; acknowledged), duplicate, failed (retried),"
     " dead_lettered.",
     ["group", "topic", "outcome"],
+)
+RETRIES = counter(
+    "mallbots_consumer_retries",
+    "Failed deliveries that will be retried, by kind: transient (an outage or a lost race; never"
+    " dead-lettered) or permanent (counts towards the DLQ).",
+    ["group", "topic", "kind"],
 )
 PROCESSING_DURATION = histogram(
     "mallbots_consumer_processing_duration_seconds",

@@ -283,6 +283,7 @@ class StreamConsumer:
                     await self._handle(subscription, message)
             else:  # tolerant reader: nothing to do, nothing to remember in the inbox
                 self.counts["unknown"] += 1
+                hops.unknown_message(self.group, topic)
                 log.debug(
                     "consumer %s: unknown message name %r on %s ignored",
                     self.group,
@@ -305,7 +306,9 @@ class StreamConsumer:
         previous = FailureRecord.from_json(await self.redis.hget(self.errors_key, key))
         error = f"{type(exc).__name__}: {exc}"
         failures = previous.failures if previous else 0
-        if is_transient(exc):
+        transient = is_transient(exc)
+        hops.retried(self.group, topic, transient=transient)
+        if transient:
             self.counts["transient"] += 1
             now = time.time()
             since = previous.transient_since if previous and previous.transient_since else now

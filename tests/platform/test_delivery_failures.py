@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import psycopg
+from prometheus_client import REGISTRY
 from psycopg_pool import PoolTimeout
 
 from backend.platform.consumer import DLQ_SUFFIX, DeliverySettings, StreamConsumer, Subscription
@@ -78,6 +79,12 @@ async def drain(consumer: StreamConsumer, topic: str) -> None:
     await eventually(step, lambda pending: pending == 0, timeout=30, interval=0.005)
 
 
+def retries(labels: dict[str, str], kind: str) -> float:
+    """The exported ``mallbots_consumer_retries_total`` of one group, topic and kind."""
+    sample = REGISTRY.get_sample_value("mallbots_consumer_retries_total", {**labels, "kind": kind})
+    return sample or 0.0
+
+
 def outage_errors() -> list[Exception]:
     return [
         ServiceUnavailable("the stores module is unavailable: connection refused"),
@@ -113,6 +120,9 @@ async def test_transient_failures_are_retried_past_max_deliveries_and_never_dead
     assert await effects(context) == [(message.id, "outage", 1)]
     assert handler.calls == len(errors) + 1
     assert consumer.counts["transient"] == len(errors)
+    labels = {"group": context.name, "topic": message.subject}
+    assert retries(labels, "transient") == len(errors)
+    assert retries(labels, "permanent") == 0
     assert await context.redis.xlen(message.subject + DLQ_SUFFIX) == 0
     assert not await context.redis.hgetall(consumer.errors_key)
 
