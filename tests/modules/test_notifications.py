@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 
 from backend.customers.module import module as customers
@@ -38,8 +39,20 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
         self.failures_left = 0
+        self.database_url: str | None = None
+        self.open_transactions: list[int] = []
+        """With ``database_url``: the transactions open on that database at each send."""
 
     async def send(self, sms_number: str, text: str) -> None:
+        if self.database_url is not None:
+            async with await psycopg.AsyncConnection.connect(self.database_url) as conn:
+                cur = await conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state LIKE 'idle in transaction%%'"
+                )
+                row = await cur.fetchone()
+                assert row is not None
+                self.open_transactions.append(int(row[0]))
         if self.failures_left > 0:
             self.failures_left -= 1
             raise ConnectionError("the SMS gateway is down")
@@ -235,6 +248,20 @@ async def test_a_failed_send_is_retried_and_logged_once(backend: RunningBackend)
     assert len(await notifications(backend, customer_id)) == 1, "logged once"
     assert len(await sent(order_id, 1)) == 1
     assert SENDER.failures_left == 0, "the first send failed and was retried"
+
+
+async def test_the_sms_is_sent_with_no_transaction_open(backend: RunningBackend) -> None:
+    """The text leaves after the commit that logged it: a slow SMS gateway holds no lock and no
+    transaction (it used to be sent inside the logging transaction)."""
+    customer_id = await register(backend, "Flo", "555-0707")
+    order_id = str(uuid.uuid4())
+    SENDER.database_url = backend.database_url
+    try:
+        await deliver(backend, created(order_id, customer_id))
+        assert len(await sent(order_id, 1)) == 1
+    finally:
+        SENDER.database_url = None
+    assert SENDER.open_transactions == [0]
 
 
 async def test_a_malformed_order_event_is_dead_lettered(backend: RunningBackend) -> None:
