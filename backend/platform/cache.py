@@ -11,8 +11,8 @@ fills fields no event has set yet and never overrides one.
 A row is *complete* when every field declared ``required`` has been set; ``get`` returns only
 complete rows, so a row made by a late event alone (a rename before the creation) reads as a miss.
 
-The table has a primary key ``id``, the cached columns (NOT NULL ones need a placeholder) and
-``versions jsonb NOT NULL DEFAULT '{}'``.
+The table has a primary key ``id``, the cached columns (NOT NULL ones need a placeholder),
+``versions jsonb NOT NULL DEFAULT '{}'`` and ``updated_at timestamptz`` (set on each change).
 """
 
 from __future__ import annotations

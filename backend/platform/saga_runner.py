@@ -177,15 +177,22 @@ class SagaRunner(Generic[D]):
         pool_connection: Callable[[], AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]],
         interval: float,
     ) -> None:
-        """Until cancelled: every ``interval`` seconds, wake the sagas that wait too long."""
+        """Until cancelled: every ``interval`` seconds, wake the sagas that wait too long. An
+        outage is retried at the next round; a saga that cannot be woken is logged and left for
+        the next round too, without stopping the timer for the others."""
         while True:
             await asyncio.sleep(interval)
             try:
                 async with pool_connection() as conn:
                     due = await self.stuck(conn)
                 for saga_id in due:
-                    async with unit_of_work() as uow:
-                        await self.wake(uow, saga_id)
+                    try:
+                        async with unit_of_work() as uow:
+                            await self.wake(uow, saga_id)
+                    except Exception as exc:
+                        if is_transient(exc):
+                            raise
+                        log.exception("saga timer %s: saga %s", self.definition.name, saga_id)
             except Exception as exc:
                 if not is_transient(exc):
                     raise
