@@ -21,6 +21,22 @@ import orjson
 from backend.platform.principal import Principal, forward
 from gateway.errors import graphql_error
 
+
+def _backend_failure(status: int, content: bytes) -> Exception:
+    """A backend 5xx as the client sees it: an unexpected error there keeps its error id (the
+    backend logged it once, with that id), anything else is the backend being unavailable."""
+    try:
+        answer = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        answer = None
+    if status == 500 and isinstance(answer, dict) and answer.get("code") == "INTERNAL_ERROR":
+        error_id = str(answer.get("error_id", ""))[:64]
+        return graphql_error(
+            f"internal error (id {error_id})", "INTERNAL_SERVER_ERROR", errorId=error_id
+        )
+    return graphql_error(f"the backend failed with status {status}", "BACKEND_UNAVAILABLE")
+
+
 FORWARD_REUSE_SECONDS = 30.0
 """How long one signed principal header is reused (it is valid for 60 s)."""
 
@@ -84,7 +100,7 @@ class BackendClient:
                 f"the backend is unavailable ({_reason(exc)})", "BACKEND_UNAVAILABLE"
             ) from None
         if status >= 500:
-            raise graphql_error(f"the backend failed with status {status}", "BACKEND_UNAVAILABLE")
+            raise _backend_failure(status, content)
         try:
             data = orjson.loads(content)
         except orjson.JSONDecodeError:
