@@ -15,7 +15,7 @@ from backend.platform.embedded import free_port
 from tests.bench.clients import BenchError, HTTPConnection
 from tests.bench.noop_server import NOOP
 from tests.bench.report import Row, median, percentile
-from tests.bench.stack import MallStack, server_process
+from tests.bench.stack import MallStack, gateway_process, server_process
 from tests.support.auth import JWT_SECRET, auth_headers
 
 ADD_ITEM = """mutation($input: AddBasketItemInput!) {
@@ -119,4 +119,32 @@ async def mutation_rows(stack: MallStack, smoke: bool) -> list[Row]:
                 Row(f"{case} p99", percentile(ours.latencies, 99), "ms", name,
                     percentile(ceiling.latencies, 99), higher_is_better=False),
             ]  # fmt: skip
+    rows += await rate_limit_rows(stack, add_item, max(levels), warmup, seconds, bearer)
     return rows
+
+
+async def rate_limit_rows(
+    stack: MallStack,
+    bodies_of: Callable[[int], list[bytes]],
+    clients: int,
+    warmup: float,
+    seconds: float,
+    bearer: dict[str, str],
+) -> list[Row]:
+    """What rate limiting costs: the stack's gateway (limits on, never reached) against a second
+    gateway on the same backend with ``MALLBOTS_RATE_LIMIT=off``, in alternating rounds."""
+    on: list[Load] = []
+    off: list[Load] = []
+    async with gateway_process(
+        stack.backend.url, stack.redis_url, {"MALLBOTS_RATE_LIMIT": "off"}
+    ) as unlimited:
+        for _ in range(2):
+            on.append(await drive(stack.gateway.url, bodies_of, clients, warmup, seconds, bearer))
+            off.append(await drive(unlimited.url, bodies_of, clients, warmup, seconds, bearer))
+    case = f"addBasketItem via gateway, {clients} client(s), rate limiting on"
+    anchor = "the same, rate limiting off"
+    return [
+        Row(case, sum(x.rate for x in on) / 2, "mutations/s", anchor, sum(x.rate for x in off) / 2),
+        Row(f"{case} p50", median([m for x in on for m in x.latencies]), "ms", anchor,
+            median([m for x in off for m in x.latencies]), higher_is_better=False),
+    ]  # fmt: skip

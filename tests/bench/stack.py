@@ -95,6 +95,31 @@ class MallStack:
 
 
 @contextlib.asynccontextmanager
+async def gateway_process(
+    backend_url: str, redis_url: str, env: Mapping[str, str] | None = None
+) -> AsyncIterator[ServerProcess]:
+    """A gateway process in front of ``backend_url``, with ``env`` added to its environment."""
+    port = free_port()
+    gateway_env = {
+        "MALLBOTS_BACKEND_URL": backend_url,
+        "REDIS_URL": redis_url,
+        "MALLBOTS_GATEWAY_PORT": str(port),
+        "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MALLBOTS_JWT_SECRET": JWT_SECRET,
+        # rate limiting on (its cost is measured), with limits the benchmarks never hit
+        **{
+            f"MALLBOTS_RATE_LIMIT_{who}_{what}": "1000000"
+            for who in ("IP", "PRINCIPAL")
+            for what in ("PER_SECOND", "BURST")
+        },
+        **(env or {}),
+    }
+    args = ["-m", "backend.cli", "gateway", "--port", str(port)]
+    async with server_process(args, gateway_env, port) as gateway:
+        yield gateway
+
+
+@contextlib.asynccontextmanager
 async def mall_stack(
     database_server_url: str, redis_url: str, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[MallStack]:
@@ -105,7 +130,7 @@ async def mall_stack(
     flush = aioredis.from_url(redis_url)
     await flush.flushdb()
     await flush.aclose()
-    backend_port, gateway_port = free_port(), free_port()
+    backend_port = free_port()
     backend_env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -115,28 +140,12 @@ async def mall_stack(
         **(env or {}),
     }
     try:
-        async with server_process(["-m", "backend.cli", "backend"], backend_env, backend_port) as (
-            backend
+        backend_args = ["-m", "backend.cli", "backend"]
+        async with (
+            server_process(backend_args, backend_env, backend_port) as backend,
+            gateway_process(backend.url, redis_url, env) as gateway,
+            httpx.AsyncClient(timeout=30, headers=backend_headers()) as http,
         ):
-            gateway_env = {
-                "MALLBOTS_BACKEND_URL": backend.url,
-                "REDIS_URL": redis_url,
-                "MALLBOTS_GATEWAY_PORT": str(gateway_port),
-                "MALLBOTS_INTERNAL_TOKEN": INTERNAL_TOKEN,
-                "MALLBOTS_JWT_SECRET": JWT_SECRET,
-                # rate limiting on (its cost is measured), with limits the benchmarks never hit
-                **{
-                    f"MALLBOTS_RATE_LIMIT_{who}_{what}": "1000000"
-                    for who in ("IP", "PRINCIPAL")
-                    for what in ("PER_SECOND", "BURST")
-                },
-                **(env or {}),
-            }
-            gateway_args = ["-m", "backend.cli", "gateway", "--port", str(gateway_port)]
-            async with (
-                server_process(gateway_args, gateway_env, gateway_port) as gateway,
-                httpx.AsyncClient(timeout=30, headers=backend_headers()) as http,
-            ):
-                yield MallStack(backend, gateway, Mall(http, lambda _: backend.url), redis_url)
+            yield MallStack(backend, gateway, Mall(http, lambda _: backend.url), redis_url)
     finally:
         await drop_database(database_url)

@@ -53,8 +53,10 @@ async def stack(servers: Servers) -> AsyncIterator[MallStack]:
 
 async def test_mutation_benchmark_runs_with_its_anchor(stack: MallStack) -> None:
     rows = await mutation_rows(stack, smoke=True)
-    assert len(rows) == 9
+    assert len(rows) == 11
     assert rows[0].case == "addBasketItem via gateway, 1 client(s)"
+    assert rows[9].case == "addBasketItem via gateway, 4 client(s), rate limiting on"
+    assert rows[9].anchor_name == "the same, rate limiting off"
     assert all(row.value > 0 and row.anchor and row.anchor > 0 for row in rows)
 
 
