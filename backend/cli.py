@@ -418,6 +418,35 @@ def cmd_sagas(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    """List the outbox rows the relays parked (Redis refused them), or move them back."""
+    import psycopg
+
+    from backend.modules import select_modules
+    from backend.platform.relay import parked_rows, requeue_parked
+
+    database_url, _ = resolve_urls(settings, redis=False)
+    schemas = [m.name for m in select_modules(args.modules.split(","))]
+
+    async def run() -> int:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            if args.action == "requeue":
+                moved = 0
+                for schema in schemas:
+                    moved += await requeue_parked(conn, schema, args.position or None)
+                print(f"requeued {moved} row(s)")
+                return 0
+            total = 0
+            for schema in schemas:
+                for position, topic, error, parked_at in await parked_rows(conn, schema):
+                    total += 1
+                    print(f"{schema}  {position}  {topic}  parked_at={parked_at}\n    {error}")
+            print(f"{total} parked row(s)")
+            return 0
+
+    return asyncio.run(run())
+
+
 # --- entry point -----------------------------------------------------------------------------
 
 
@@ -452,6 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
     projections.add_argument("action", choices=["rebuild"])
     projections.add_argument("name")
     projections.add_argument("--modules", default="all", help="where to look (default: all)")
+    outbox = sub.add_parser("outbox", help="list or requeue the outbox rows Redis refused")
+    outbox.add_argument("action", choices=["parked", "requeue"])
+    outbox.add_argument("--modules", default="all", help="whose outboxes (default: all)")
+    outbox.add_argument("--position", type=int, action="append", help="only this row")
     sagas = sub.add_parser("sagas", help="list unfinished create-order sagas")
     sagas.add_argument("action", choices=["list"])
     sagas.add_argument("--stuck", action="store_true", help="only those waiting past a timeout")
@@ -471,6 +504,7 @@ COMMANDS = {
     "dlq": cmd_dlq,
     "projections": cmd_projections,
     "sagas": cmd_sagas,
+    "outbox": cmd_outbox,
 }
 
 

@@ -206,3 +206,28 @@ class OutboxRelay:
             " ON e.position = p.position",
             (list(refused), list(refused), list(refused.values())),
         )
+
+
+async def parked_rows(conn: psycopg.AsyncConnection[Any], schema: str) -> list[tuple[Any, ...]]:
+    """The rows the relay parked in ``schema``: position, topic, error, parked_at."""
+    s = sql.Identifier(schema).as_string()
+    cur = await conn.execute(
+        f"SELECT position, topic, error, parked_at FROM {s}.outbox_parked ORDER BY position"
+    )
+    return await cur.fetchall()
+
+
+async def requeue_parked(
+    conn: psycopg.AsyncConnection[Any], schema: str, positions: list[int] | None = None
+) -> int:
+    """Move parked rows (all, or those at ``positions``) back to the outbox, behind the rows
+    already there, once the cause is fixed; how many were moved."""
+    s = sql.Identifier(schema).as_string()
+    cur = await conn.execute(
+        f"WITH moved AS (DELETE FROM {s}.outbox_parked"
+        " WHERE %s::bigint[] IS NULL OR position = ANY(%s::bigint[]) RETURNING *)"
+        f" INSERT INTO {s}.outbox (message_id, topic, message, created_at)"
+        " SELECT message_id, topic, message, created_at FROM moved ORDER BY position",
+        (positions, positions),
+    )
+    return cur.rowcount

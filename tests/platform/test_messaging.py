@@ -332,7 +332,7 @@ async def test_a_frozen_leader_loses_the_lease_within_seconds(
 
 
 async def test_a_row_redis_refuses_is_parked_and_the_rows_behind_it_go_out(
-    context: ModuleContext,
+    context: ModuleContext, servers: Servers
 ) -> None:
     topic = topic_of(context.name)
     await context.redis.set(topic, "not a stream")  # XADD on it fails with WRONGTYPE
@@ -350,3 +350,25 @@ async def test_a_row_redis_refuses_is_parked_and_the_rows_behind_it_go_out(
     assert parked[0][1].startswith("ResponseError: WRONGTYPE")
     (entry,) = await context.redis.xrange(topic)
     assert Message.from_json(entry[1][ENVELOPE_FIELD.encode()]).payload["total"] == 2
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": servers.database_url,
+        "MALLBOTS_EXTRA_MODULES": "tests.support.counter:modules_from_env",
+        "MALLBOTS_TEST_COUNTER_SCHEMA": context.name,
+    }
+
+    def cli(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", "outbox", *args, "--modules", context.name],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    listing = cli("parked")
+    assert "WRONGTYPE" in listing and listing.endswith("1 parked row(s)\n")
+    assert cli("requeue") == "requeued 1 row(s)\n"  # the cause is gone: the key was deleted
+    async with context.pool.connection() as conn:
+        assert await context.relay.relay_batch(conn) == 1
+    totals = [Message.from_json(f[ENVELOPE_FIELD.encode()]).payload["total"]
+              for _, f in await context.redis.xrange(topic)]  # fmt: skip
+    assert totals == [2, 1]
