@@ -9,20 +9,11 @@ from typing import Any
 
 import yaml
 
+from backend.modules import MODULE_NAMES
 from tests.deploy.tools import ROOT, is_read_by_code, run, tool
 
 COMPOSE = ROOT / "docker-compose.yml"
-MODULES = {
-    "stores",
-    "customers",
-    "baskets",
-    "ordering",
-    "payments",
-    "depot",
-    "notifications",
-    "search",
-    "cosec",
-}
+MODULES = set(MODULE_NAMES)
 
 
 def compose() -> dict[str, Any]:
