@@ -47,8 +47,8 @@ def _shopping_list_created(data: CreateOrderData, reply: Payload) -> CreateOrder
     return data
 
 
-def _reject_order(d: CreateOrderData) -> Command:
-    return Command(ordering.COMMAND_TOPIC, ordering.RejectOrder(d.order_id))
+def _reject_order(d: CreateOrderData, failure: str) -> Command:
+    return Command(ordering.COMMAND_TOPIC, ordering.RejectOrder(d.order_id, failure))
 
 
 def _authorize_customer(d: CreateOrderData) -> Command:
@@ -60,7 +60,7 @@ def _create_shopping_list(d: CreateOrderData) -> Command:
     return Command(depot.COMMAND_TOPIC, depot.CreateShoppingList(d.order_id, items))
 
 
-def _cancel_shopping_list(d: CreateOrderData) -> Command:
+def _cancel_shopping_list(d: CreateOrderData, failure: str) -> Command:
     return Command(depot.COMMAND_TOPIC, depot.CancelShoppingList(d.shopping_id))
 
 

@@ -34,7 +34,7 @@ from backend.platform.unit_of_work import UnitOfWork
 
 _VIEW_COLUMNS = (
     "id, customer_id, payment_id, basket_id, invoice_id, shopping_id, items, total, status,"
-    " created_at, updated_at"
+    " rejection_reason, created_at, updated_at"
 )
 
 
@@ -126,9 +126,11 @@ class OrderingService:
         self.orders.save(uow, order)
         cur = await uow.execute(
             f"INSERT INTO {self.table} (id, customer_id, payment_id, basket_id, invoice_id,"
-            " shopping_id, items, total, status) VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"
+            " shopping_id, items, total, status, rejection_reason)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)"
             " ON CONFLICT (id) DO UPDATE SET invoice_id = EXCLUDED.invoice_id,"
-            " shopping_id = EXCLUDED.shopping_id, status = EXCLUDED.status, updated_at = now()"
+            " shopping_id = EXCLUDED.shopping_id, status = EXCLUDED.status,"
+            " rejection_reason = EXCLUDED.rejection_reason, updated_at = now()"
             f" RETURNING {_VIEW_COLUMNS}",
             (
                 order.id,
@@ -140,6 +142,7 @@ class OrderingService:
                 codec.dumps(list(order.items)),
                 order.total,
                 order.status.value,
+                order.rejection_reason,
             ),
         )
         row = await cur.fetchone()

@@ -20,6 +20,9 @@ from backend.platform import codec
 from backend.platform.aggregate import Aggregate, DomainEvent
 from backend.platform.errors import BadRequest
 
+MAX_REASON = 500
+"""The longest rejection reason kept on an order."""
+
 ORDER_NAMESPACE = uuid.UUID("6f0a52c4-2d1e-4f57-9a55-0b7f3c1d9e21")
 """Namespace of the order ids derived from basket ids (uuid5)."""
 
@@ -61,6 +64,7 @@ class OrderCreated(DomainEvent):
 @dataclass(frozen=True)
 class OrderRejected(DomainEvent):
     event_type = "ordering.OrderRejected"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Order(Aggregate):
         self.shopping_id = ""
         self.items: tuple[OrderItem, ...] = ()
         self.status = OrderStatus.PENDING
+        self.rejection_reason = ""
 
     @classmethod
     def create(
@@ -139,9 +144,9 @@ class Order(Aggregate):
         if self.status not in allowed:
             raise BadRequest(f"the order cannot be {verb}")
 
-    def reject(self) -> None:
+    def reject(self, reason: str = "") -> None:
         self._require("rejected", OrderStatus.PENDING)
-        self.record(OrderRejected())
+        self.record(OrderRejected(reason[:MAX_REASON]))
 
     def approve(self, shopping_id: str) -> None:
         self._require("approved", OrderStatus.PENDING)
@@ -171,8 +176,8 @@ class Order(Aggregate):
                 self.customer_id, self.payment_id = created.customer_id, created.payment_id
                 self.basket_id, self.items = created.basket_id, created.items
                 self.status = OrderStatus.PENDING
-            case OrderRejected():
-                self.status = OrderStatus.REJECTED
+            case OrderRejected(reason=reason):
+                self.status, self.rejection_reason = OrderStatus.REJECTED, reason
             case OrderApproved(shopping_id=shopping_id):
                 self.shopping_id, self.status = shopping_id, OrderStatus.APPROVED
             case OrderReadied():
@@ -191,6 +196,7 @@ class Order(Aggregate):
             "shopping_id": self.shopping_id,
             "items": codec.to_plain(list(self.items)),
             "status": self.status.value,
+            "rejection_reason": self.rejection_reason,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -201,3 +207,4 @@ class Order(Aggregate):
         self.shopping_id = state["shopping_id"]
         self.items = tuple(codec.from_plain(OrderItem, i) for i in state["items"])
         self.status = OrderStatus(state["status"])
+        self.rejection_reason = state.get("rejection_reason", "")  # older snapshots have none

@@ -79,7 +79,7 @@ def handlers(service: OrderingService) -> table.HandlerTable:
         await service.change(
             uow,
             reject.id,
-            Order.reject,
+            lambda o: o.reject(reject.reason),
             command,
             done=lambda o: o.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED),
         )

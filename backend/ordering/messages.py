@@ -90,10 +90,11 @@ class OrderCompleted(Payload):
 
 @dataclass(frozen=True)
 class RejectOrder(Payload):
-    """Saga command: reject the pending order."""
+    """Saga command: reject the pending order, saying why (the step that failed)."""
 
     message_name = "ordersapi.RejectOrder"
     id: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)

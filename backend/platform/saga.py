@@ -176,12 +176,14 @@ class Step(Generic[D]):
     """
 
     action: Callable[[D], Command] | None = None
-    compensation: Callable[[D], Command] | None = None
+    compensation: Callable[[D, str], Command] | None = None
+    """Made from the data and why the saga compensates (:attr:`SagaState.failure`)."""
     action_replies: Mapping[str, ReplyHandler[D]] = field(default_factory=dict)
 
-    def command(self, data: D, compensating: bool) -> Command | None:
-        make = self.compensation if compensating else self.action
-        return make(data) if make is not None else None
+    def command(self, data: D, compensating: bool, failure: str = "") -> Command | None:
+        if compensating:
+            return self.compensation(data, failure) if self.compensation is not None else None
+        return self.action(data) if self.action is not None else None
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,14 @@ class SagaState(Generic[D]):
     done: bool
     compensating: bool
     history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def failure(self) -> str:
+        """Why the saga compensates: the forward step that failed and its error ("" if none)."""
+        for entry in reversed(self.history):
+            if entry.direction == FORWARD and entry.outcome == OUTCOME_FAILURE:
+                return f"{entry.command} failed: {entry.error or 'no reason given'}"
+        return ""
 
     @property
     def pending(self) -> HistoryEntry | None:
@@ -307,7 +317,7 @@ def on_reply(
     if reply.outcome == OUTCOME_SUCCESS:
         return _advance(definition, state, now)
     if state.compensating:
-        compensation = step.command(state.data, compensating=True)
+        compensation = step.command(state.data, True, state.failure)
         name = compensation.payload.message_name if compensation else "none"
         raise CompensationFailed(
             f"saga {definition.name} {state.id}: compensation {name}"
@@ -330,7 +340,8 @@ def on_timer(definition: SagaDefinition[D], state: SagaState[D], now: dt.datetim
         again = dataclasses.replace(entry, sent_at=now, sends=entry.sends + 1)
         resent = dataclasses.replace(state, history=(*state.history[:-1], again))
         return Transition(
-            resent, definition.steps[state.step].command(state.data, state.compensating)
+            resent,
+            definition.steps[state.step].command(state.data, state.compensating, state.failure),
         )
     error = f"no reply within {definition.deadline.total_seconds():.0f} s"
     failed = _resolve(state.history, OUTCOME_FAILURE, error, now)
@@ -359,7 +370,7 @@ def _advance(definition: SagaDefinition[D], state: SagaState[D], now: dt.datetim
     direction = COMPENSATION if state.compensating else FORWARD
     index = state.step + delta
     while 0 <= index < len(definition.steps):
-        command = definition.steps[index].command(state.data, state.compensating)
+        command = definition.steps[index].command(state.data, state.compensating, state.failure)
         if command is not None:
             entry = HistoryEntry(
                 index,

@@ -122,6 +122,9 @@ class Order:
     items: list[OrderItem]
     total: Decimal
     status: OrderStatus
+    rejection_reason: str = strawberry.field(
+        description="Why the create-order saga rejected the order (empty unless REJECTED)."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -137,6 +140,7 @@ class Order:
             items=[OrderItem.from_backend(item) for item in data["items"]],
             total=money(data["total"]),
             status=OrderStatus(data["status"]),
+            rejection_reason=data.get("rejection_reason", ""),
             created_at=timestamp(data["created_at"]),
             updated_at=timestamp(data["updated_at"]),
         )

@@ -15,7 +15,8 @@ REFUSED = "the payment cannot be used"
 async def rejected_for_payment(world: World, order_id: str) -> None:
     """The order is rejected, and its saga says why: the payment step failed and the shopping
     list it had made was cancelled."""
-    await world.mall.order_reaches(order_id, "rejected")
+    rejected = await world.mall.order_reaches(order_id, "rejected")
+    assert rejected["rejection_reason"] == f"paymentsapi.ConfirmPayment failed: {REFUSED}"
     saga = await saga_done(world, order_id)
     assert saga["compensating"] is True
     failed = [h for h in saga["history"] if h["outcome"] == "FAILURE"]

@@ -41,6 +41,9 @@ async def test_an_order_whose_participant_is_silent_is_rejected_past_the_deadlin
         "customersapi.AuthorizeCustomer", "FAILURE", "no reply within 2 s"
     )  # fmt: skip
     assert first["sends"] >= 2, "sent again before the deadline"
+    assert order["rejection_reason"] == (
+        "customersapi.AuthorizeCustomer failed: no reply within 2 s"
+    ), "the order says why it was rejected"
     assert [h["command"] for h in saga["history"]] == [
         "customersapi.AuthorizeCustomer", "ordersapi.RejectOrder"
     ]  # fmt: skip

@@ -252,7 +252,10 @@ async def test_failed_payment_cancels_the_shopping_list_then_rejects_the_order(
     await answer(backend, cancel)
     reject = await command(backend, ORDERING, order_id)
     assert reject.name == "ordersapi.RejectOrder"
-    assert reject.payload == {"id": order_id}
+    assert reject.payload == {
+        "id": order_id,
+        "reason": "paymentsapi.ConfirmPayment failed: payment cannot be confirmed",
+    }
     assert reject.metadata["COMMAND_REPLY_CHANNEL"] == REPLY_TOPIC
 
     await answer(backend, reject)

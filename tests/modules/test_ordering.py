@@ -180,6 +180,7 @@ async def test_a_checkout_creates_a_pending_order(backend: RunningBackend) -> No
         "basket_id": basket_id,
         "invoice_id": "",
         "shopping_id": "",
+        "rejection_reason": "",
         "items": [
             {
                 "product_id": "p1",

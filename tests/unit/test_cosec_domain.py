@@ -212,6 +212,11 @@ def test_a_failed_step_runs_the_compensations_before_it(
     fail_at: int, compensations: list[Command]
 ) -> None:
     sent, state = run(fail_at)
+    failing = FORWARD_COMMANDS[fail_at - 1].payload.message_name
+    why = f"{failing} failed: it went wrong"  # the order says why it was rejected
+    compensations = [
+        Command(c.topic, RejectOrder("o1", why)) if c == REJECT else c for c in compensations
+    ]
     assert sent == FORWARD_COMMANDS[:fail_at] + compensations
     assert (state.step, state.done, state.compensating) == (0, True, True)
     history = [(e.step, e.direction, e.command, e.outcome, e.error) for e in state.history]
@@ -234,7 +239,9 @@ def test_a_failed_create_shopping_list_reply_still_sets_the_list_but_is_not_comp
     compensating = on_reply(CREATE_ORDER, at_step_2.state, reply, T1)
     assert compensating is not None
     assert compensating.state.data.shopping_id == "sl9"
-    assert compensating.command == REJECT
+    assert compensating.command == Command(
+        ORDERING, RejectOrder("o1", "depotapi.CreateShoppingListCommand failed: no reason given")
+    )
     assert compensating.state.history[-2].outcome == OUTCOME_FAILURE
     assert compensating.state.history[-2].error == ""
 
@@ -292,7 +299,7 @@ def test_steps_without_a_command_are_skipped_both_ways_and_the_end_is_done() -> 
     def make(name: str) -> Step[str]:
         return Step(action=lambda d: Command("t", Failure("", f"{name}:{d}")))
 
-    undo = Step[str](compensation=lambda d: Command("t", Failure("", f"undo:{d}")))
+    undo = Step[str](compensation=lambda d, why: Command("t", Failure("", f"undo:{d}")))
     steps = (undo, Step[str](), make("a"), Step[str](), make("b"), Step[str]())
     definition = SagaDefinition("test.Saga", "replies", steps)
     first = start(definition, "x", "data", T0)
@@ -406,13 +413,14 @@ def test_a_silent_step_is_sent_again_with_the_same_id_then_compensated_past_its_
     assert on_timer(definition, again.state, T0 + dt.timedelta(seconds=45)).command is None
     late = T0 + dt.timedelta(minutes=2, seconds=1)
     gave_up = on_timer(definition, again.state, late)
-    assert gave_up.command == REJECT
+    silent = "customersapi.AuthorizeCustomer failed: no reply within 120 s"
+    assert gave_up.command == Command(ORDERING, RejectOrder("o1", silent))
     assert gave_up.state.compensating
     assert gave_up.state.history[0].outcome == OUTCOME_FAILURE
     assert gave_up.state.history[0].error == "no reply within 120 s"
     # A compensation has no deadline: it is sent again for as long as nobody answers.
     later = on_timer(definition, gave_up.state, late + dt.timedelta(hours=1))
-    assert later.command == REJECT and not later.state.done
+    assert later.command == gave_up.command and not later.state.done
 
 
 def test_the_timer_leaves_a_finished_saga_alone() -> None:
