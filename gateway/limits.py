@@ -24,11 +24,13 @@ schema query is never refused for its size.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -256,6 +258,55 @@ def count_root_fields(operation: OperationDefinitionNode, document: DocumentNode
     return count(operation.selection_set, frozenset())
 
 
+@dataclass
+class _Facts:
+    """What the limits need of one operation of a document, found once: the document's aliases,
+    the operation's root fields, the variables used as a `first` argument (sorted), and the
+    operation's measure for each set of costs and of their values seen."""
+
+    aliases: int
+    roots: int
+    first_variables: tuple[str, ...]
+    measures: dict[tuple[object, ...], Measure] = field(default_factory=dict)
+
+
+_FACTS: OrderedDict[tuple[int, int], tuple[DocumentNode, _Facts]] = OrderedDict()
+_FACTS_SIZE = 512
+"""As many documents as the parser cache keeps (it hands out the same node for the same text)."""
+_MEASURES_PER_DOCUMENT = 64
+
+
+def first_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables given to a `first` argument anywhere in the document, sorted."""
+
+    names: set[str] = set()
+
+    class Firsts(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: object) -> None:
+            if node.name.value == "first" and isinstance(node.value, VariableNode):
+                names.add(node.value.name.value)
+
+    visit(document, Firsts())
+    return tuple(sorted(names))
+
+
+def _facts(document: DocumentNode, operation: OperationDefinitionNode) -> _Facts:
+    """The facts of ``operation`` in ``document``, remembered by node identity (the entry keeps
+    the document alive, so an id is never reused while it is remembered)."""
+    key = (id(document), id(operation))
+    found = _FACTS.get(key)
+    if found is not None:
+        _FACTS.move_to_end(key)
+        return found[1]
+    facts = _Facts(
+        count_aliases(document), count_root_fields(operation, document), first_variables(document)
+    )
+    _FACTS[key] = (document, facts)
+    if len(_FACTS) > _FACTS_SIZE:
+        _FACTS.popitem(last=False)
+    return facts
+
+
 class OperationLimits(RefusingExtension):
     """Every limit in one extension (Strawberry runs each extension's hooks for every
     operation, so one extension instead of several is measurably cheaper per request)."""
@@ -304,13 +355,14 @@ class OperationLimits(RefusingExtension):
         raw_variables: dict[str, Any],
     ) -> None:
         limits = self.limits
-        aliases = count_aliases(document)
+        facts = _facts(document, operation)
+        aliases = facts.aliases
         if aliases > limits.max_aliases:
             raise graphql_error(
                 f"the document has {aliases} aliases; at most {limits.max_aliases} are allowed",
                 "TOO_MANY_ALIASES",
             )
-        roots = count_root_fields(operation, document)
+        roots = facts.roots
         if roots > limits.max_root_fields:
             raise graphql_error(
                 f"the operation has {roots} root fields; at most {limits.max_root_fields} "
@@ -320,14 +372,25 @@ class OperationLimits(RefusingExtension):
         root = schema.get_root_type(operation.operation)
         if root is None:
             return
-        variables: dict[str, Any] = raw_variables
-        if operation.variable_definitions:
+        variables: dict[str, Any] = {}
+        if facts.first_variables and operation.variable_definitions:
             coerced = get_variable_values(schema, operation.variable_definitions, raw_variables)
             if isinstance(coerced, list):
                 return  # execution reports the variables' errors, and runs nothing
             variables = coerced.coerced
-        measure = Complexity(schema, document, variables, limits.list_cost, limits.call_cost)
-        found = measure.measure(operation.selection_set, root, root=True)
+        # The measure depends on the costs and on the values of the `first` variables only.
+        key = (
+            limits.list_cost,
+            limits.call_cost,
+            *(repr(variables.get(name)) for name in facts.first_variables),
+        )
+        found = facts.measures.get(key)
+        if found is None:
+            measure = Complexity(schema, document, variables, limits.list_cost, limits.call_cost)
+            found = measure.measure(operation.selection_set, root, root=True)
+            if len(facts.measures) >= _MEASURES_PER_DOCUMENT:
+                facts.measures.clear()
+            facts.measures[key] = found
         if found.cost > limits.max_complexity:
             raise graphql_error(
                 f"the operation costs {found.cost}; at most {limits.max_complexity} is allowed",

@@ -59,6 +59,20 @@ async def test_a_variable_default_costs_what_a_literal_costs(gateway: RunningGat
     assert calls(gateway) == before + 4
 
 
+async def test_the_same_document_is_costed_anew_for_each_value_of_first(
+    gateway: RunningGateway,
+) -> None:
+    """What is measured is remembered per document, but never across values of its `first`
+    variables: a small value first must not let a large one through."""
+    document = f"query($n: Int!) {{ {searches(4, '$n')} }}"
+    small = await ask(gateway, document, variables={"n": 3})
+    assert "errors" not in small.json()
+    large = await refusal(gateway, document, variables={"n": 100})
+    assert large["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 4 * 1411}
+    again = await ask(gateway, document, variables={"n": 3})
+    assert "errors" not in again.json()
+
+
 async def test_a_per_row_backend_call_costs_one_call_per_row(gateway: RunningGateway) -> None:
     """`OrderSummary.order` and `Order.saga` call the backend once per order: 100 orders with
     their saga would be 201 calls, and are refused before the first."""
