@@ -129,3 +129,30 @@ async def test_an_unreachable_redis_lets_requests_through(
     warnings = [r.getMessage() for r in caplog.records if r.name == "gateway.ratelimit"]
     assert len(warnings) == 1  # once per outage, not once per request
     assert warnings[0].startswith("rate limiter unavailable, requests let through for 5 s")
+
+
+async def test_tokens_taken_ahead_still_come_out_of_the_shared_buckets(servers: Servers) -> None:
+    """Two replicas taking tokens ahead in batches admit exactly a bucket's burst between them,
+    with one Redis round trip per batch rather than per operation."""
+    ip = f"10.9.{uuid.uuid4().int % 250}.1"
+    replicas = [RateLimiter(servers.redis_url, Bucket(0.001, 40), Bucket(0.001, 40)) for _ in "ab"]
+    trips = 0
+    for replica in replicas:
+        script = replica.script
+
+        async def counted(*args: object, _script: object = script, **kwargs: object) -> object:
+            nonlocal trips
+            trips += 1
+            return await _script(*args, **kwargs)  # type: ignore[operator]
+
+        replica.script = counted  # type: ignore[assignment]
+    try:
+        admitted = [await replicas[n % 2].wait_seconds(ip, None) for n in range(40)]
+        trips_for_the_burst = trips
+        refused = [await replicas[n % 2].wait_seconds(ip, None) for n in range(20)]
+    finally:
+        for replica in replicas:
+            await replica.aclose()
+    assert admitted == [0.0] * 40
+    assert all(wait > 0 for wait in refused), "not one token past the burst, across replicas"
+    assert trips_for_the_burst == 20  # batches of 40 // 20 = 2 tokens
