@@ -19,6 +19,7 @@ the limiter must not become an outage of the API. The limiter then stays out of 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -72,6 +73,8 @@ so a replica never holds what the other replicas could have used for longer than
 LEASE_FRACTION = 20
 """Tokens are taken ahead in batches of a twentieth of the smaller bucket (at least one): the
 limits hold across replicas, with one Redis round trip per batch instead of per operation."""
+MAX_LEASE = 100
+"""The most tokens taken ahead at once, whatever the buckets' size."""
 
 PREFIX = "mallbots:ratelimit:"
 RETRY_SECONDS = 5.0
@@ -93,16 +96,34 @@ class RateLimiter:
         self.per_principal = per_principal
         self.down_until = 0.0
         self._leases: dict[tuple[str, str | None], tuple[int, float]] = {}
+        self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
         """Tokens taken ahead, by (client IP, principal): how many are left, and until when."""
+
+    def _spend(self, lease: tuple[str, str | None]) -> bool:
+        """Spend a token taken ahead for this client, if one is left."""
+        left, until = self._leases.get(lease, (0, 0.0))
+        if left > 0 and time.monotonic() < until:
+            self._leases[lease] = (left - 1, until)
+            return True
+        return False
 
     async def wait_seconds(self, client_ip: str, principal: str | None) -> float:
         """Take a token for this client: 0 if allowed, else the seconds until one is free."""
-        now = time.monotonic()
         lease = (client_ip, principal)
-        left, until = self._leases.get(lease, (0, 0.0))
-        if left > 0 and now < until:
-            self._leases[lease] = (left - 1, until)
+        if self._spend(lease):
             return 0.0
+        # One batch in flight per client: concurrent operations wait for it instead of each
+        # taking a batch of its own (which would drain the buckets for tokens nobody uses).
+        if len(self._locks) > 10_000:
+            self._locks.clear()
+        async with self._locks.setdefault(lease, asyncio.Lock()):
+            if self._spend(lease):
+                return 0.0
+            return await self._take(lease)
+
+    async def _take(self, lease: tuple[str, str | None]) -> float:
+        client_ip, principal = lease
+        now = time.monotonic()
         keys = [f"{PREFIX}ip:{client_ip}"]
         smallest = self.per_ip.burst
         args: list[float] = [0, self.per_ip.per_second, self.per_ip.burst]
@@ -110,7 +131,7 @@ class RateLimiter:
             keys.append(f"{PREFIX}principal:{hashlib.sha256(principal.encode()).hexdigest()[:32]}")
             args += [self.per_principal.per_second, self.per_principal.burst]
             smallest = min(smallest, self.per_principal.burst)
-        args[0] = max(1, smallest // LEASE_FRACTION)
+        args[0] = max(1, min(smallest // LEASE_FRACTION, MAX_LEASE))
         if now < self.down_until:
             return 0.0
         try:

@@ -4,6 +4,7 @@ HTTP, 429 with ``Retry-After``."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -156,3 +157,17 @@ async def test_tokens_taken_ahead_still_come_out_of_the_shared_buckets(servers: 
     assert admitted == [0.0] * 40
     assert all(wait > 0 for wait in refused), "not one token past the burst, across replicas"
     assert trips_for_the_burst == 20  # batches of 40 // 20 = 2 tokens
+
+
+async def test_concurrent_operations_of_one_client_share_one_batch(servers: Servers) -> None:
+    """64 operations at once, under a burst of 100: all admitted (they wait for one batch in
+    flight instead of each taking a batch and draining the bucket for nobody)."""
+    ip = f"10.8.{uuid.uuid4().int % 250}.1"
+    limiter = RateLimiter(servers.redis_url, Bucket(0.001, 100), Bucket(0.001, 100))
+    try:
+        waits = await asyncio.gather(*(limiter.wait_seconds(ip, "customer|x") for _ in range(64)))
+        left = [await limiter.wait_seconds(ip, "customer|x") for _ in range(40)]
+    finally:
+        await limiter.aclose()
+    assert list(waits) == [0.0] * 64
+    assert left[:36] == [0.0] * 36 and all(wait > 0 for wait in left[36:])
