@@ -77,26 +77,8 @@ def _body(query: str, variables: dict[str, object] | None = None) -> bytes:
 
 
 async def mutation_rows(stack: MallStack, smoke: bool) -> list[Row]:
-    mall = stack.mall
-    store_id, first = await mall.store_with_product("1.00")
-    products = [first] + [
-        (await mall.call("POST", "stores", f"/{store_id}/products",
-                         {"name": f"Bench product {n}", "price": "1.00"}, 201))["id"]
-        for n in range(1, PRODUCTS)
-    ]  # fmt: skip
-    customer_id = await mall.customer("Mutation bench")
-    bearer = auth_headers("customer", customer_id=customer_id)  # the anchor checks it too
     levels = (1, 2, 4) if smoke else (1, 16, 64)
-    baskets = [
-        str((await mall.call("POST", "baskets", "", {"customer_id": customer_id}, 201))["id"])
-        for _ in range(max(levels))
-    ]
-
-    def add_item(index: int) -> list[bytes]:
-        return [
-            _body(ADD_ITEM, {"input": {"basketId": baskets[index], "productId": p, "quantity": 1}})
-            for p in products
-        ]
+    add_item, bearer = await add_item_bodies(stack, max(levels))
 
     def noop(index: int) -> list[bytes]:
         return [_body(NOOP)]
@@ -119,20 +101,43 @@ async def mutation_rows(stack: MallStack, smoke: bool) -> list[Row]:
                 Row(f"{case} p99", percentile(ours.latencies, 99), "ms", name,
                     percentile(ceiling.latencies, 99), higher_is_better=False),
             ]  # fmt: skip
-    rows += await rate_limit_rows(stack, add_item, max(levels), warmup, seconds, bearer)
     return rows
 
 
-async def rate_limit_rows(
-    stack: MallStack,
-    bodies_of: Callable[[int], list[bytes]],
-    clients: int,
-    warmup: float,
-    seconds: float,
-    bearer: dict[str, str],
-) -> list[Row]:
+async def add_item_bodies(
+    stack: MallStack, clients: int
+) -> tuple[Callable[[int], list[bytes]], dict[str, str]]:
+    """A store with ``PRODUCTS`` products, a customer with a basket per client: each client's
+    ``addBasketItem`` requests, and the customer's bearer header (the anchor checks it too)."""
+    mall = stack.mall
+    store_id, first = await mall.store_with_product("1.00")
+    products = [first] + [
+        (await mall.call("POST", "stores", f"/{store_id}/products",
+                         {"name": f"Bench product {n}", "price": "1.00"}, 201))["id"]
+        for n in range(1, PRODUCTS)
+    ]  # fmt: skip
+    customer_id = await mall.customer("Mutation bench")
+    baskets = [
+        str((await mall.call("POST", "baskets", "", {"customer_id": customer_id}, 201))["id"])
+        for _ in range(clients)
+    ]
+
+    def add_item(index: int) -> list[bytes]:
+        return [
+            _body(ADD_ITEM, {"input": {"basketId": baskets[index], "productId": p, "quantity": 1}})
+            for p in products
+        ]
+
+    return add_item, auth_headers("customer", customer_id=customer_id)
+
+
+async def rate_limit_rows(stack: MallStack, smoke: bool) -> list[Row]:
     """What rate limiting costs: the stack's gateway (limits on, never reached) against a second
-    gateway on the same backend with ``MALLBOTS_RATE_LIMIT=off``, in alternating rounds."""
+    gateway on the same backend with ``MALLBOTS_RATE_LIMIT=off``, in alternating rounds. On a
+    stack of its own: the projection updates of its load would delay the cases after it."""
+    clients = 4 if smoke else 64
+    warmup, seconds = (0.1, 0.3) if smoke else (1.0, 5.0)
+    bodies_of, bearer = await add_item_bodies(stack, clients)
     on: list[Load] = []
     off: list[Load] = []
     async with gateway_process(

@@ -11,7 +11,7 @@ from tests.bench.aggregate import load_rows
 from tests.bench.checkout import OUTBOX_HOPS, checkout_rows
 from tests.bench.eventstore import append_rows
 from tests.bench.latency import latency_rows
-from tests.bench.mutation import mutation_rows
+from tests.bench.mutation import mutation_rows, rate_limit_rows
 from tests.bench.observability import observability_rows
 from tests.bench.projection import rebuild_rows
 from tests.bench.stack import MallStack, mall_stack
@@ -53,10 +53,15 @@ async def stack(servers: Servers) -> AsyncIterator[MallStack]:
 
 async def test_mutation_benchmark_runs_with_its_anchor(stack: MallStack) -> None:
     rows = await mutation_rows(stack, smoke=True)
-    assert len(rows) == 11
+    assert len(rows) == 9
     assert rows[0].case == "addBasketItem via gateway, 1 client(s)"
-    assert rows[9].case == "addBasketItem via gateway, 4 client(s), rate limiting on"
-    assert rows[9].anchor_name == "the same, rate limiting off"
+    limited = await rate_limit_rows(stack, smoke=True)
+    assert [row.case for row in limited] == [
+        "addBasketItem via gateway, 4 client(s), rate limiting on",
+        "addBasketItem via gateway, 4 client(s), rate limiting on p50",
+    ]
+    assert all(row.anchor_name == "the same, rate limiting off" for row in limited)
+    assert all(row.value > 0 and row.anchor and row.anchor > 0 for row in limited)
     assert all(row.value > 0 and row.anchor and row.anchor > 0 for row in rows)
 
 
