@@ -17,6 +17,7 @@ those of the backend (:mod:`backend.platform.validation`), which checks again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -146,6 +147,35 @@ class _Walk:
                     yield from self.fields(fragment.selection_set, inner)
 
 
+_WALKS: OrderedDict[
+    tuple[int, int, int], tuple[GraphQLSchema, DocumentNode, list[tuple[FieldNode, Any]]]
+] = OrderedDict()
+_WALKS_SIZE = 512
+"""As many documents as the parser cache keeps (it hands out the same node for the same text)."""
+
+
+def _fields_with_arguments(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> list[tuple[FieldNode, Any]]:
+    """The fields of ``operation`` that take arguments, walked once per document (the entry
+    keeps the schema and the document alive, so their ids are not reused while remembered)."""
+    key = (id(schema), id(document), id(operation))
+    found = _WALKS.get(key)
+    if found is not None:
+        _WALKS.move_to_end(key)
+        return found[2]
+    root = schema.get_root_type(operation.operation)
+    walked = [
+        (node, field)
+        for node, field in _Walk(schema, document).fields(operation.selection_set, root)
+        if field.args
+    ]
+    _WALKS[key] = (schema, document, walked)
+    if len(_WALKS) > _WALKS_SIZE:
+        _WALKS.popitem(last=False)
+    return walked
+
+
 def check_operation(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -159,10 +189,7 @@ def check_operation(
         if isinstance(coerced, list):
             return  # execution reports the variables' errors, and runs nothing
         variables = coerced
-    root = schema.get_root_type(operation.operation)
-    for node, field in _Walk(schema, document).fields(operation.selection_set, root):
-        if not field.args:
-            continue
+    for node, field in _fields_with_arguments(schema, document, operation):
         try:
             values = get_argument_values(field, node, variables)
         except GraphQLError:
