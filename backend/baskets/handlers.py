@@ -6,59 +6,41 @@ state whatever the order of the events and of the read-through fall-backs in ``a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from backend.baskets.caches import Caches
-from backend.platform.cache import VersionedCache, message_version
-from backend.platform.consumer import Handler
+from backend.platform.cache import caching
 from backend.platform.handlers import HandlerTable
-from backend.platform.messages import Message, Payload, decode_payload
-from backend.platform.unit_of_work import UnitOfWork
 from backend.stores import messages as stores
-
-
-def _cached(
-    cache: VersionedCache, event: type[Payload], values: Callable[[Any], Mapping[str, Any]]
-) -> Handler:
-    """A handler that writes ``values(event)`` to the entity's row at the event's version."""
-
-    async def handle(uow: UnitOfWork, message: Message) -> None:
-        payload = decode_payload(message, event)
-        await cache.apply(uow, payload.id, message_version(message), values(payload))
-
-    return handle
 
 
 def handlers(caches: Caches) -> HandlerTable:
     store, product = stores.STORE_TOPIC, stores.PRODUCT_TOPIC
     s, p = caches.stores, caches.products
     return {
-        (store, stores.StoreCreated.message_name): _cached(
+        (store, stores.StoreCreated.message_name): caching(
             s, stores.StoreCreated, lambda e: {"name": e.name, "participating": False}
         ),
-        (store, stores.StoreParticipationToggled.message_name): _cached(
+        (store, stores.StoreParticipationToggled.message_name): caching(
             s, stores.StoreParticipationToggled, lambda e: {"participating": e.participating}
         ),
-        (store, stores.StoreRebranded.message_name): _cached(
+        (store, stores.StoreRebranded.message_name): caching(
             s, stores.StoreRebranded, lambda e: {"name": e.name}
         ),
-        (product, stores.ProductAdded.message_name): _cached(
+        (product, stores.ProductAdded.message_name): caching(
             p,
             stores.ProductAdded,
             lambda e: {"store_id": e.store_id, "name": e.name, "price": e.price, "removed": False},
         ),
-        (product, stores.ProductRebranded.message_name): _cached(
+        (product, stores.ProductRebranded.message_name): caching(
             p, stores.ProductRebranded, lambda e: {"name": e.name}
         ),
-        (product, stores.ProductPriceIncreased.message_name): _cached(
+        (product, stores.ProductPriceIncreased.message_name): caching(
             p, stores.ProductPriceIncreased, lambda e: {"price": e.price}
         ),
-        (product, stores.ProductPriceDecreased.message_name): _cached(
+        (product, stores.ProductPriceDecreased.message_name): caching(
             p, stores.ProductPriceDecreased, lambda e: {"price": e.price}
         ),
         # A tombstone: a fall-back read racing with the removal cannot bring the product back.
-        (product, stores.ProductRemoved.message_name): _cached(
+        (product, stores.ProductRemoved.message_name): caching(
             p, stores.ProductRemoved, lambda e: {"removed": True}
         ),
     }

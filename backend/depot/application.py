@@ -136,12 +136,6 @@ class DepotService:
             raise _not_found("product", product_id)
         return ProductInfo(product_id, row["store_id"], row["name"])
 
-    async def cache(
-        self, uow: UnitOfWork, cache: VersionedCache, key: str, version: int | None,
-        values: dict[str, Any],
-    ) -> None:  # fmt: skip
-        await cache.apply(uow, key, version, values)
-
     # --- persistence ---
 
     async def _find_list(self, uow: UnitOfWork, list_id: str) -> ShoppingList | None:

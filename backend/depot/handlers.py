@@ -3,14 +3,10 @@ versioned so that they converge in any order) and cancelled orders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from backend.depot import messages
 from backend.depot.application import DepotService
 from backend.ordering import messages as ordering
-from backend.platform.cache import VersionedCache, message_version
-from backend.platform.consumer import Handler
+from backend.platform.cache import caching
 from backend.platform.handlers import HandlerTable
 from backend.platform.messages import Message, Payload, decode_payload
 from backend.platform.saga import participant
@@ -36,16 +32,6 @@ def handlers(service: DepotService) -> HandlerTable:
         command = decode_payload(message, messages.InitiateShopping)
         await service.initiate(uow, command.id, message)
 
-    def cached(
-        cache: VersionedCache, event: type[Payload], values: Callable[[Any], Mapping[str, Any]]
-    ) -> Handler:
-        async def handle(uow: UnitOfWork, message: Message) -> None:
-            payload = decode_payload(message, event)
-            await service.cache(uow, cache, payload.id, message_version(message),
-                                dict(values(payload)))  # fmt: skip
-
-        return handle
-
     async def order_canceled(uow: UnitOfWork, message: Message) -> None:
         event = decode_payload(message, ordering.OrderCanceled)
         await service.order_canceled(uow, event.shopping_id, message)
@@ -57,21 +43,21 @@ def handlers(service: DepotService) -> HandlerTable:
         ),
         (command, messages.CancelShoppingList.message_name): participant(cancel_shopping_list),
         (command, messages.InitiateShopping.message_name): participant(initiate_shopping),
-        (store, stores.StoreCreated.message_name): cached(
+        (store, stores.StoreCreated.message_name): caching(
             service.stores, stores.StoreCreated, lambda e: {"name": e.name, "location": e.location}
         ),
-        (store, stores.StoreRebranded.message_name): cached(
+        (store, stores.StoreRebranded.message_name): caching(
             service.stores, stores.StoreRebranded, lambda e: {"name": e.name}
         ),
-        (product, stores.ProductAdded.message_name): cached(
+        (product, stores.ProductAdded.message_name): caching(
             service.products,
             stores.ProductAdded,
             lambda e: {"store_id": e.store_id, "name": e.name, "removed": False},
         ),
-        (product, stores.ProductRebranded.message_name): cached(
+        (product, stores.ProductRebranded.message_name): caching(
             service.products, stores.ProductRebranded, lambda e: {"name": e.name}
         ),
-        (product, stores.ProductRemoved.message_name): cached(
+        (product, stores.ProductRemoved.message_name): caching(
             service.products, stores.ProductRemoved, lambda e: {"removed": True}
         ),
         (ordering.ORDER_TOPIC, ordering.OrderCanceled.message_name): order_canceled,

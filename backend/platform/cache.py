@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from backend.platform.messages import Message
+from backend.platform.messages import Message, Payload, decode_payload
 from backend.platform.unit_of_work import UnitOfWork
 
 VERSION_HEADER = "aggregate_version"
@@ -165,3 +165,16 @@ class VersionedCache:
 
     def _version_of(self, name: str) -> sql.Composable:
         return sql.SQL("COALESCE((t.versions ->> {k})::bigint, -1)").format(k=sql.Literal(name))
+
+
+def caching(
+    cache: VersionedCache, event: type[Payload], values: Callable[[Any], Mapping[str, Any]]
+) -> Callable[[UnitOfWork, Message], Awaitable[None]]:
+    """The handler of an event that updates ``cache``: the row of the payload's ``id`` gets
+    ``values(payload)`` at the aggregate version the message carries."""
+
+    async def handle(uow: UnitOfWork, message: Message) -> None:
+        payload: Any = decode_payload(message, event)
+        await cache.apply(uow, payload.id, message_version(message), dict(values(payload)))
+
+    return handle

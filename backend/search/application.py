@@ -72,12 +72,6 @@ class SearchService:
                 writes.append(functools.partial(cache.apply, uow, id, READ_VERSION, values))
         return names, writes
 
-    async def cache(
-        self, uow: UnitOfWork, cache: VersionedCache, id: str, version: int | None,
-        values: dict[str, str],
-    ) -> None:  # fmt: skip
-        await cache.apply(uow, id, version, values)
-
     # --- the order read model ---
 
     async def order_created(

@@ -4,12 +4,10 @@ they converge in any order) and every order event."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from backend.customers import messages as customers
 from backend.ordering import messages as ordering
-from backend.platform.cache import VersionedCache, message_version
+from backend.platform.cache import caching
 from backend.platform.consumer import Handler
 from backend.platform.handlers import HandlerTable
 from backend.platform.messages import MalformedMessage, Message, Payload, decode_payload
@@ -36,15 +34,6 @@ def occurred_at(message: Message) -> dt.datetime:
 
 
 def handlers(service: SearchService) -> HandlerTable:
-    def cached(
-        cache: VersionedCache, event: type[Payload], values: Callable[[Any], Mapping[str, Any]]
-    ) -> Handler:
-        async def handle(uow: UnitOfWork, message: Message) -> None:
-            payload = decode_payload(message, event)
-            await service.cache(uow, cache, payload.id, message_version(message),
-                                dict(values(payload)))  # fmt: skip
-
-        return handle
 
     async def order_created(uow: UnitOfWork, message: Message) -> None:
         event = decode_payload(message, ordering.OrderCreated)
@@ -65,23 +54,23 @@ def handlers(service: SearchService) -> HandlerTable:
     order = ordering.ORDER_TOPIC
     return {
         # CustomerSmsChanged, CustomerEnabled and CustomerDisabled are not needed by search.
-        (customers.CUSTOMER_TOPIC, customers.CustomerRegistered.message_name): cached(
+        (customers.CUSTOMER_TOPIC, customers.CustomerRegistered.message_name): caching(
             service.customers, customers.CustomerRegistered, name
         ),
-        (stores.STORE_TOPIC, stores.StoreCreated.message_name): cached(
+        (stores.STORE_TOPIC, stores.StoreCreated.message_name): caching(
             service.stores, stores.StoreCreated, name
         ),
-        (stores.STORE_TOPIC, stores.StoreRebranded.message_name): cached(
+        (stores.STORE_TOPIC, stores.StoreRebranded.message_name): caching(
             service.stores, stores.StoreRebranded, name
         ),
         # ProductRemoved is ignored on purpose: orders placed before the removal keep showing
         # the product's name. Price changes do not matter: an order carries its own prices.
-        (stores.PRODUCT_TOPIC, stores.ProductAdded.message_name): cached(
+        (stores.PRODUCT_TOPIC, stores.ProductAdded.message_name): caching(
             service.products,
             stores.ProductAdded,
             lambda e: {"store_id": e.store_id, "name": e.name},
         ),
-        (stores.PRODUCT_TOPIC, stores.ProductRebranded.message_name): cached(
+        (stores.PRODUCT_TOPIC, stores.ProductRebranded.message_name): caching(
             service.products, stores.ProductRebranded, name
         ),
         (order, ordering.OrderCreated.message_name): order_created,
