@@ -275,7 +275,9 @@ async def test_the_backend_refuses_calls_without_the_service_credential(world: W
         a = Principal("customer", customer_id=world.a.customer_id)
         forged = {
             "authorization": f"Bearer {INTERNAL_TOKEN}",
-            "x-mallbots-principal": forward(Principal("admin"), "not-the-internal-token"),
+            "x-mallbots-principal": forward(
+                Principal("admin"), "not-the-internal-token-but-32-bytes-long"
+            ),
         }
         assert (
             await http.get(f"/api/ordering/{world.b.order_id}", headers=forged)
