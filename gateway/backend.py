@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from backend.platform.principal import Principal, forward
+from backend.platform.principal import PRINCIPAL_HEADER, Principal, forward
 from gateway.errors import graphql_error
 
 
@@ -118,12 +118,12 @@ class BackendClient:
         module = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
         return self.service_urls.get(module, self.base_url)
 
-    def forwarded(self, principal: Principal) -> str | None:
-        """The signed header that tells the backend who a request acts for; each is reused
-        until shortly before it expires (signing one costs about as much as a small request).
-        None without a service credential (the backend then refuses the call anyway)."""
+    def principal_headers(self, principal: Principal) -> dict[str, str]:
+        """The header that tells the backend who a call acts for, signed with the service
+        credential (none without one: the backend then refuses the call anyway). Each is reused
+        until shortly before it expires: signing one costs about as much as a small request."""
         if not self.internal_token:
-            return None
+            return {}
         cached = self._forwarded.get(principal.key)
         now = time.time()
         if cached is None or cached[1] < now:
@@ -131,7 +131,7 @@ class BackendClient:
                 self._forwarded.clear()
             value = forward(principal, self.internal_token)
             cached = self._forwarded[principal.key] = (value, now + FORWARD_REUSE_SECONDS)
-        return cached[0]
+        return {PRINCIPAL_HEADER: cached[0]}
 
     async def ready(self) -> bool:
         """Whether the backend answers its readiness probe."""

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from backend.platform.principal import ANONYMOUS, PRINCIPAL_HEADER, Principal
+from backend.platform.principal import ANONYMOUS, Principal
 from gateway.backend import BackendClient
 from gateway.budget import spend_backend_call
 
@@ -32,11 +32,11 @@ class Context:
 
     @property
     def headers(self) -> dict[str, str]:
-        headers = {"x-correlation-id": self.correlation_id, **self.trace_headers}
-        forwarded = self.backend.forwarded(self.principal)
-        if forwarded is not None:
-            headers[PRINCIPAL_HEADER] = forwarded
-        return headers
+        return {
+            "x-correlation-id": self.correlation_id,
+            **self.trace_headers,
+            **self.backend.principal_headers(self.principal),
+        }
 
     async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         spend_backend_call()

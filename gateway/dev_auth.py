@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from backend.platform.principal import PRINCIPAL_HEADER, InvalidPrincipal, Principal
+from backend.platform.principal import InvalidPrincipal, Principal
 from gateway.auth import mint
 from gateway.backend import BackendClient
 from gateway.config import GatewaySettings
@@ -31,8 +31,7 @@ def _error(status: int, message: str, code: str) -> Response:
 
 async def demo_users(backend: BackendClient) -> list[dict[str, Any]]:
     """Everyone a developer may log in as, read from the backend as an admin."""
-    forwarded = backend.forwarded(ADMIN)
-    headers = {PRINCIPAL_HEADER: forwarded} if forwarded else {}
+    headers = backend.principal_headers(ADMIN)
     customers = await backend.request("GET", "/customers", headers=headers)
     stores = await backend.request("GET", "/stores", headers=headers)
     bots = await backend.request("GET", "/depot/bots", headers=headers)

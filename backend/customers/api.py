@@ -9,8 +9,8 @@ from starlette.requests import Request
 
 from backend.customers.application import CustomersService
 from backend.platform.api import Endpoint, Idempotent
-from backend.platform.auth import Forbidden, require_role
-from backend.platform.errors import BadRequest
+from backend.platform.auth import require_role
+from backend.platform.errors import BadRequest, Forbidden
 from backend.platform.validation import IdempotencyKey
 
 MAX_IDS = 100

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backend.platform.errors import DomainError
+from backend.platform.errors import DomainError, Forbidden, Unauthenticated
 from backend.platform.http import error_response
 from backend.platform.principal import (
     PRINCIPAL_HEADER,
@@ -27,16 +27,6 @@ from backend.platform.principal import (
 )
 
 _CACHE_SIZE = 4096
-
-
-class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
-    status = 401
-
-
-class Forbidden(DomainError):
-    code = "FORBIDDEN"
-    status = 403
 
 
 class ServiceAuth:

@@ -26,6 +26,20 @@ class Unauthorized(DomainError):
     status = 401
 
 
+class Unauthenticated(DomainError):
+    """No valid credential (the backend's service credential, a forwarded principal)."""
+
+    code = "UNAUTHENTICATED"
+    status = 401
+
+
+class Forbidden(DomainError):
+    """A known principal that may not do this."""
+
+    code = "FORBIDDEN"
+    status = 403
+
+
 class Conflict(DomainError):
     code = "CONFLICT"
     status = 409

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from pact import Verifier
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,7 +25,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend.modules import all_modules
-from backend.platform.embedded import free_port
 from backend.platform.principal import Principal, forward
 from tests.contract.broker import add_sources
 from tests.contract.pactfiles import plain_output
@@ -34,6 +32,7 @@ from tests.contract.provider_states import STATES
 from tests.support.auth import INTERNAL_TOKEN, backend_headers, principal
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.mall import Mall
+from tests.support.serving import serve
 
 
 @dataclass
@@ -46,23 +45,6 @@ class Provider:
     state_errors: list[str] = field(default_factory=list)
     """States that could not be set up. The endpoint answers them with 200 and no ids (the
     interaction then fails at once), since the verifier retries a failed state change slowly."""
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app on a free port of 127.0.0.1; its URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 def state_app(provider: Provider) -> Starlette:

@@ -25,10 +25,10 @@ from gateway import logs
 from gateway.errors import CLIENT_ERRORS
 from tests.conftest import Servers
 from tests.gateway.hostile import ask
-from tests.gateway.test_errors_limits import serving
 from tests.support.auth import auth_headers
 from tests.support.backend import running_backend
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.serving import serve
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -78,7 +78,7 @@ async def broken_backend() -> AsyncIterator[str]:
         return JSONResponse({"store": {"id": request.path_params["id"], "secret": "s3cr3t"}})
 
     port = free_port()
-    async with serving(Starlette(routes=[Route("/api/stores/{id}", get_store)]), port):
+    async with serve(Starlette(routes=[Route("/api/stores/{id}", get_store)]), port):
         yield f"http://127.0.0.1:{port}"
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -32,6 +31,7 @@ from tests.support.backend import (
     running_backend,
 )
 from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.serving import serve
 from tests.support.waiting import eventually
 
 S1, S2 = (f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 2))
@@ -309,21 +309,6 @@ async def test_a_backend_that_never_answers_is_cut_off_by_the_timeout(servers: S
     assert refused["message"] == "the backend is unavailable (timed out)"
 
 
-@contextlib.asynccontextmanager
-async def serving(app: Any, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
-
-
 async def test_the_gateway_recovers_when_the_backend_comes_back(servers: Servers) -> None:
     database_url = await fresh_database(servers.database_url)
     port = free_port()
@@ -336,14 +321,14 @@ async def test_the_gateway_recovers_when_the_backend_comes_back(servers: Servers
     query = 'mutation { createStore(input: {name: "Phoenix", location: "Ashes"}) { store { id } } }'
     try:
         async with running_gateway(f"http://127.0.0.1:{port}", servers.redis_url) as gateway:
-            async with serving(host().app(), port):
+            async with serve(host().app(), port):
                 created = await data(gateway, query)
             store_id = created["createStore"]["store"]["id"]
 
             down = await error(gateway, "{ stores { id } }")
             assert down["extensions"]["code"] == "BACKEND_UNAVAILABLE"
 
-            async with serving(host().app(), port):
+            async with serve(host().app(), port):
                 back = await eventually(
                     lambda: post(gateway, "{ stores { id name } }"), lambda r: "errors" not in r
                 )
@@ -370,7 +355,7 @@ async def recording_backend() -> AsyncIterator[tuple[str, list[dict[str, str]]]]
 
     port = free_port()
     app = Starlette(routes=[Route("/api/stores/{id}", get_store)])
-    async with serving(app, port):
+    async with serve(app, port):
         yield f"http://127.0.0.1:{port}", seen
 
 

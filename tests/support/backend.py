@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import uuid
@@ -13,7 +12,6 @@ from typing import Any
 import httpx
 import psycopg
 import redis.asyncio as aioredis
-import uvicorn
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from backend.platform.config import Settings
@@ -22,6 +20,7 @@ from backend.platform.host import BackendHost
 from backend.platform.messages import ENVELOPE_FIELD, Message
 from backend.platform.module import Module
 from tests.support.auth import INTERNAL_TOKEN, backend_headers
+from tests.support.serving import serve
 
 TEST_SETTINGS = Settings(
     retry_base_seconds=0.05,
@@ -107,18 +106,8 @@ async def serving_backend(
     port = free_port()
     settings = dataclasses.replace(TEST_SETTINGS, port=port, **overrides)
     host = BackendHost(settings, modules, database_url, redis_url)
-    config = uvicorn.Config(host.app(), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-            raise RuntimeError("the backend did not start")
-        await asyncio.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=10, headers=backend_headers()) as http:
-            yield RunningBackend(host, http, database_url, redis_url, url)
-    finally:
-        server.should_exit = True
-        await serving
+    async with (
+        serve(host.app(), port) as url,
+        httpx.AsyncClient(base_url=url, timeout=10, headers=backend_headers()) as http,
+    ):
+        yield RunningBackend(host, http, database_url, redis_url, url)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
-import uvicorn
-
 from backend.platform.embedded import free_port
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from tests.support.auth import INTERNAL_TOKEN, TOKENS
+from tests.support.serving import serve
 
 
 @dataclasses.dataclass
@@ -49,17 +47,5 @@ async def running_gateway(
         },
     )
     app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-            raise RuntimeError("the gateway did not start")
-        await asyncio.sleep(0.02)
-    try:
-        yield RunningGateway(f"http://127.0.0.1:{port}", settings, app)
-    finally:
-        server.should_exit = True
-        await serving
+    async with serve(app, port, lifespan="on") as url:
+        yield RunningGateway(url, settings, app)

@@ -6,13 +6,11 @@ The tests check that the exporter's spans arrive whole; the benchmark exports to
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -23,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.platform.embedded import free_port
+from tests.support.serving import serve
 
 
 @dataclass
@@ -59,17 +58,5 @@ async def otlp_receiver(*, keep: bool = True) -> AsyncIterator[Receiver]:
         return Response(body, media_type="application/x-protobuf")
 
     app = Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-            raise RuntimeError("the OTLP receiver did not start")
-        await asyncio.sleep(0.02)
-    try:
+    async with serve(app, port, lifespan="off"):
         yield receiver
-    finally:
-        server.should_exit = True
-        await serving

@@ -4,21 +4,18 @@ down. It listens on 127.0.0.1 only, for the length of the test."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from backend.platform.embedded import free_port
 from tests.support.gateway import RunningGateway
 from tests.support.mall import Mall
+from tests.support.serving import serve
 from tests.support.waiting import eventually
 
 
@@ -84,18 +81,5 @@ async def control_server(
             Route("/orders/{order_id}/complete", complete, methods=["POST"]),
         ]
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    serving: asyncio.Task[Any] = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-            raise RuntimeError("the control server did not start")
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    async with serve(app, lifespan="off") as url:
+        yield url
