@@ -14,11 +14,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 
 from backend.platform import credentials
 from backend.platform.config import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("mallbots")
 
@@ -246,8 +250,23 @@ def cmd_backend(args: argparse.Namespace, settings: Settings) -> int:
         log_level="warning",
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    serve(config)
     return 0
+
+
+def serve(config: uvicorn.Config) -> None:
+    """Run a server process: its start-up objects frozen out of the cyclic garbage collector, and
+    the youngest generation collected every 50,000 allocations instead of 700 (ADR 0029). A
+    request allocates hundreds of short-lived objects (more with tracing: spans, contexts,
+    attribute maps), so the default collected several times per request, each collection also
+    walking the survivors of the one before."""
+    import gc
+
+    import uvicorn
+
+    gc.freeze()
+    gc.set_threshold(50_000, *gc.get_threshold()[1:])
+    uvicorn.Server(config).run()
 
 
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
@@ -278,7 +297,7 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway import logs
 
     logs.install("uvicorn", "uvicorn.error", "uvicorn.access")  # personal data masked
-    uvicorn.Server(config).run()
+    serve(config)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 - :mod:`observability.tracing`: OpenTelemetry from the standard ``OTEL_*`` settings, off unless
   configured; the spans of the platform's hops (messaging, event store, saga, projections).
+- :mod:`observability.server_spans`: the server span of each HTTP request and WebSocket.
+- :mod:`observability.otlp`: OTLP/HTTP export with a direct protobuf encoder.
 - :mod:`observability.metrics`: the Prometheus metrics of every process and ``/metrics``.
 - :mod:`observability.sampler`: the backend's gauges read from PostgreSQL and Redis.
 - :mod:`observability.logs`: plain or JSON log lines with the trace and correlation ids.

@@ -5,10 +5,12 @@ Tracing is on when an exporter is configured (``OTEL_TRACES_EXPORTER`` other tha
 ``OTEL_SDK_DISABLED`` is not ``true``. Otherwise every helper here is a no-op that costs one
 attribute read, and nothing is exported (``make test`` sets nothing).
 
-The well-kept instrumentations cover the libraries: ASGI/Starlette (server spans named by route
-template), aiohttp client (gateway → backend), psycopg and redis. Our own spans cover the hops
-that no library knows: ``send <topic>`` (the relay, PRODUCER), ``process <topic>`` (the consumer,
-CONSUMER), the event-store append, saga steps, projection batches and subscription pushes.
+The well-kept instrumentations cover the client libraries: aiohttp client (gateway → backend),
+psycopg and redis. Server spans come from :mod:`observability.server_spans` and OTLP/HTTP
+encoding from :mod:`observability.otlp`, which cost a fraction of the stock ASGI middleware and
+encoder (ADR 0029). Our own spans cover the hops that no library knows: ``send <topic>`` (the
+relay, PRODUCER), ``process <topic>`` (the consumer, CONSUMER), the event-store append, saga
+steps, projection batches and subscription pushes.
 
 Context travels in the message envelope: :func:`inject` writes the current span's W3C
 ``traceparent``/``tracestate`` into a new message's metadata, and both the relay's send span and
@@ -37,7 +39,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioB
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 MESSAGING_SYSTEM = "redis"
-EXCLUDED_URLS = "/healthz,/readyz,/metrics"
+EXCLUDED_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))
 """Probes and scrapes get no server span."""
 
 Attributes = Mapping[str, str | int | float | bool]
@@ -135,7 +137,7 @@ def exporter(environ: Mapping[str, str] = os.environ) -> SpanExporter:
         raise ValueError(
             f"OTEL_EXPORTER_OTLP_PROTOCOL must be grpc or http/protobuf, got {protocol!r}"
         )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from observability.otlp import OTLPSpanExporter
 
     return OTLPSpanExporter()
 
@@ -186,16 +188,9 @@ def instrument_app(app: Any) -> None:
     WebSocket frames get no span each: the subscription push has its own."""
     if not _state.enabled:
         return
-    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-    from opentelemetry.instrumentation.starlette import _get_default_span_details
+    from observability.server_spans import ServerSpans
 
-    app.add_middleware(
-        OpenTelemetryMiddleware,
-        excluded_urls=EXCLUDED_URLS,
-        default_span_details=_get_default_span_details,
-        tracer_provider=_state.provider,
-        exclude_spans=["receive", "send"],
-    )
+    app.add_middleware(ServerSpans, tracer=_state.tracer, excluded=EXCLUDED_PATHS)
 
 
 def untraced_task() -> None:
@@ -223,9 +218,12 @@ def span(
     *,
     kind: SpanKind = SpanKind.INTERNAL,
     parent: Mapping[str, str] | None = None,
+    leaf: bool = False,
 ) -> Iterator[Span]:
     """A span around the block (current inside it), parented by the current span, or by the
-    trace context of ``parent`` (a message's metadata). An exception marks it as an error."""
+    trace context of ``parent`` (a message's metadata). An exception marks it as an error.
+    A ``leaf`` span is itself the client call inside it (the event-store append is its one
+    statement): the instrumentations make no span beneath it."""
     if not _state.enabled:
         yield trace.INVALID_SPAN
         return
@@ -236,7 +234,14 @@ def span(
         with _state.tracer.start_as_current_span(
             name, kind=kind, attributes=attributes, record_exception=True
         ) as current:
-            yield current
+            if not leaf:
+                yield current
+                return
+            suppressed = otel_context.attach(otel_context.set_value(_SUPPRESS_KEY, True))
+            try:
+                yield current
+            finally:
+                otel_context.detach(suppressed)
     finally:
         if token is not None:
             otel_context.detach(token)

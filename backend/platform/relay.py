@@ -156,27 +156,28 @@ class OutboxRelay:
         rows = await cur.fetchall()
         if not rows:
             return 0
-        with hops.relay_batch(self.schema, rows):
-            await self._publish(conn, rows)
+        await self._publish(conn, rows)
         return len(rows)
 
     async def _publish(self, conn: psycopg.AsyncConnection[Any], rows: list[Any]) -> None:
         """XADD the rows, pipelined, then delete them; a row that Redis refuses (a command
         error such as WRONGTYPE: retrying cannot help) is parked in ``outbox_parked`` with the
         error, so that it does not block the rows behind it. An outage raises: nothing is
-        deleted, the batch is published again later."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for _, topic, message in rows:
-                if topic.startswith(PROJECTION_TOPIC_PREFIX):
-                    pipe.xadd(
-                        topic,
-                        {ENVELOPE_FIELD: message},
-                        maxlen=self.projection_maxlen,
-                        approximate=True,
-                    )
-                else:
-                    pipe.xadd(topic, {ENVELOPE_FIELD: message})
-            results = await pipe.execute(raise_on_error=False)
+        deleted, the batch is published again later. The publish is the messages' ``send``
+        spans; the bookkeeping after it is the relay's own (untraced, as its polls are)."""
+        with hops.relay_batch(self.schema, rows):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for _, topic, message in rows:
+                    if topic.startswith(PROJECTION_TOPIC_PREFIX):
+                        pipe.xadd(
+                            topic,
+                            {ENVELOPE_FIELD: message},
+                            maxlen=self.projection_maxlen,
+                            approximate=True,
+                        )
+                    else:
+                        pipe.xadd(topic, {ENVELOPE_FIELD: message})
+                results = await pipe.execute(raise_on_error=False)
         for result in results:
             if isinstance(result, Exception) and not isinstance(result, aioredis.ResponseError):
                 raise result

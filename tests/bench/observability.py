@@ -60,7 +60,6 @@ def _tracing(endpoint: str, sampler: str, ratio: str) -> dict[str, str]:
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_TRACES_SAMPLER": sampler,
         "OTEL_TRACES_SAMPLER_ARG": ratio,
-        "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
 
 
