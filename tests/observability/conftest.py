@@ -1,18 +1,31 @@
-"""Tracing into memory for the observability tests: enabled for one test, then off again."""
+"""Tracing into memory for the observability tests (enabled for one test, then off again), and
+the checkout they observe."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from gql import Client, GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from observability import logs, tracing
+from tests.gateway.graphql_http import data
+from tests.support.auth import ADMIN
+from tests.support.backend import RunningBackend
+from tests.support.gateway import RunningGateway
+from tests.support.mall import Mall
+
+CHECKOUT = """mutation Checkout($basketId: ID!, $paymentId: ID!) {
+  checkoutBasket(input: {basketId: $basketId, paymentId: $paymentId}) { basket { id status } } }"""
+CUSTOMER_ORDERS = """subscription($id: ID!) {
+  customerOrdersUpdated(customerId: $id) { cursor orders { id status } } }"""
 
 
 class Spans:
@@ -61,3 +74,30 @@ def json_lines(name: str) -> Iterator[io.StringIO]:
     finally:
         logger.removeHandler(handler)
         logger.propagate = True
+
+
+@contextlib.asynccontextmanager
+async def checkout(backend: RunningBackend, gateway: RunningGateway) -> AsyncIterator[str]:
+    """A customer checks a basket out through the gateway while following their orders over
+    graphql-transport-ws; the block runs once the subscriber has seen the order APPROVED and its
+    saga is done, with the subscription still open, and gets the order's id."""
+    mall = Mall(backend.http, lambda module: backend.url)
+    _, product_id = await mall.store_with_product("49.99")
+    customer_id = await mall.customer()
+    basket_id = await mall.basket(customer_id, product_id, quantity=2)
+    payment_id = await mall.payment(customer_id, "99.98")
+    transport = WebsocketsTransport(url=gateway.ws_url, init_payload=dict(ADMIN))
+    async with Client(transport=transport) as session:
+        updates = session.subscribe(
+            GraphQLRequest(CUSTOMER_ORDERS, variable_values={"id": customer_id})
+        )
+        first = await anext(updates)
+        assert first["customerOrdersUpdated"]["orders"] == []
+        checked_out = await data(gateway, CHECKOUT, basketId=basket_id, paymentId=payment_id)
+        assert checked_out["checkoutBasket"]["basket"]["status"] == "CHECKED_OUT"
+        while True:  # the pushes of the new order, until it is approved
+            orders = (await anext(updates))["customerOrdersUpdated"]["orders"]
+            if orders and orders[0]["status"] == "APPROVED":
+                break
+        await mall.saga_done(orders[0]["id"])
+        yield str(orders[0]["id"])

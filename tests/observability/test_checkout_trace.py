@@ -7,25 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gql import Client, GraphQLRequest
-from gql.transport.websockets import WebsocketsTransport
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from backend.modules import select_modules
 from tests.conftest import Servers
-from tests.gateway.graphql_http import data
-from tests.observability.conftest import Spans
-from tests.support.auth import ADMIN
+from tests.observability.conftest import Spans, checkout
 from tests.support.backend import running_backend
 from tests.support.gateway import running_gateway
-from tests.support.mall import Mall
 from tests.support.waiting import eventually
-
-CHECKOUT = """mutation Checkout($basketId: ID!, $paymentId: ID!) {
-  checkoutBasket(input: {basketId: $basketId, paymentId: $paymentId}) { basket { id status } } }"""
-CUSTOMER_ORDERS = """subscription($id: ID!) {
-  customerOrdersUpdated(customerId: $id) { cursor orders { id status } } }"""
 
 HOPS = [
     # topic, consumer group: every message of the checkout, to the module that handles it
@@ -71,26 +61,8 @@ async def test_one_checkout_is_one_trace_through_every_hop(servers: Servers, spa
         running_backend(servers.database_url, servers.redis_url, select_modules(["all"])) as b,
         running_gateway(b.url, servers.redis_url) as gateway,
     ):
-        mall = Mall(b.http, lambda module: b.url)
-        _, product_id = await mall.store_with_product("49.99")
-        customer_id = await mall.customer()
-        basket_id = await mall.basket(customer_id, product_id, quantity=2)
-        payment_id = await mall.payment(customer_id, "99.98")
-
-        transport = WebsocketsTransport(url=gateway.ws_url, init_payload=dict(ADMIN))
-        async with Client(transport=transport) as session:
-            updates = session.subscribe(
-                GraphQLRequest(CUSTOMER_ORDERS, variable_values={"id": customer_id})
-            )
-            first = await anext(updates)
-            assert first["customerOrdersUpdated"]["orders"] == []
-            checked_out = await data(gateway, CHECKOUT, basketId=basket_id, paymentId=payment_id)
-            assert checked_out["checkoutBasket"]["basket"]["status"] == "CHECKED_OUT"
-            while True:  # the pushes of the new order, until it is approved
-                orders = (await anext(updates))["customerOrdersUpdated"]["orders"]
-                if orders and orders[0]["status"] == "APPROVED":
-                    break
-        await mall.saga_done(orders[0]["id"])
+        async with checkout(b, gateway):
+            pass
 
         (operation,) = await eventually(
             lambda: _async(spans.named("mutation Checkout")), lambda found: len(found) == 1

@@ -15,26 +15,19 @@ import httpx
 import promql_parser
 import pytest
 import yaml
-from gql import Client, GraphQLRequest
-from gql.transport.websockets import WebsocketsTransport
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from backend.modules import select_modules
 from tests.conftest import Servers
-from tests.gateway.graphql_http import data, post
-from tests.support.auth import ADMIN
+from tests.gateway.graphql_http import post
+from tests.observability.conftest import checkout
 from tests.support.backend import running_backend
 from tests.support.gateway import running_gateway
-from tests.support.mall import Mall
 from tests.support.waiting import eventually
 
 OBSERVABILITY = Path(__file__).parents[2] / "observability"
-CHECKOUT = """mutation Checkout($basketId: ID!, $paymentId: ID!) {
-  checkoutBasket(input: {basketId: $basketId, paymentId: $paymentId}) { basket { id } } }"""
 MISSING = "query Missing($id: ID!) { order(id: $id) { id } }"
-CUSTOMER_ORDERS = """subscription($id: ID!) {
-  customerOrdersUpdated(customerId: $id) { orders { id status } } }"""
 POISONED = "mallbots.ordering.events.Order"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -86,23 +79,7 @@ async def scrape(servers: Servers) -> AsyncIterator[Scrape]:
         running_backend(servers.database_url, servers.redis_url, select_modules(["all"])) as b,
         running_gateway(b.url, servers.redis_url) as gateway,
     ):
-        mall = Mall(b.http, lambda module: b.url)
-        _, product_id = await mall.store_with_product("49.99")
-        customer_id = await mall.customer()
-        basket_id = await mall.basket(customer_id, product_id, quantity=2)
-        payment_id = await mall.payment(customer_id, "99.98")
-        transport = WebsocketsTransport(url=gateway.ws_url, init_payload=dict(ADMIN))
-        async with Client(transport=transport) as session:
-            updates = session.subscribe(
-                GraphQLRequest(CUSTOMER_ORDERS, variable_values={"id": customer_id})
-            )
-            await anext(updates)
-            await data(gateway, CHECKOUT, basketId=basket_id, paymentId=payment_id)
-            while True:
-                orders = (await anext(updates))["customerOrdersUpdated"]["orders"]
-                if orders and orders[0]["status"] == "APPROVED":
-                    break
-            await mall.saga_done(orders[0]["id"])
+        async with checkout(b, gateway):
             missing = await post(gateway, MISSING, id=str(uuid.uuid4()))
             assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
