@@ -82,6 +82,10 @@ def _key_value(key: str, value: Any) -> bytes:
     return _field(b"\x0a", key.encode()) + _field(b"\x12", _value(value))
 
 
+_CACHED_LENGTH = 256
+"""Longer strings (documents, statements) are encoded each time: the cache stays small."""
+
+
 @functools.lru_cache(maxsize=4096, typed=True)
 def _scalar_attribute(key: str, value: str | bool | int | float) -> bytes:
     """A scalar ``KeyValue`` with its length: most (key, value) pairs recur from span to span
@@ -100,7 +104,9 @@ def _attributes(tag: bytes, attributes: Mapping[str, Any] | None) -> bytes:
     out = []
     for key, value in items:
         try:
-            if isinstance(value, str | bool | int | float):
+            if isinstance(value, bool | int | float) or (
+                isinstance(value, str) and len(value) <= _CACHED_LENGTH
+            ):
                 out.append(tag + _scalar_attribute(key, value))
             else:
                 out.append(_field(tag, _key_value(key, value)))

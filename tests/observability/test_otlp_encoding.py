@@ -68,9 +68,10 @@ def test_every_field_of_a_span_is_encoded_as_the_library_does(
         attributes = {
             "text": "ünïcode", "empty": "", "yes": True, "no": False, "zero": 0, "big": 2**62,
             "negative": -5, "ratio": 0.25, "names": ["a", ""], "flags": [True, False],
+            "statement": "SELECT " + "x, " * 200 + "1",
         }  # fmt: skip
         with tracer.start_as_current_span("eventstore append", kind=SpanKind.CLIENT) as append:
-            append.set_attributes(attributes)  # two over the limit: dropped and counted
+            append.set_attributes(attributes)  # three over the limit: dropped and counted
             append.add_event("retry", {"attempt": 2})
             append.add_event("")
             append.add_event("third")  # over the limit of two events
@@ -83,7 +84,8 @@ def test_every_field_of_a_span_is_encoded_as_the_library_does(
         for kind in (SpanKind.INTERNAL, SpanKind.CONSUMER):
             tracer.start_span("", kind=kind).end()  # no name, no attributes
     spans = exporter.get_finished_spans()
-    assert len(spans) == 5 and spans[0].dropped_attributes == 2 and spans[0].dropped_events == 1
+    assert len(spans) == 5 and spans[0].dropped_attributes == 3 and spans[0].dropped_events == 1
+    assert "statement" in (spans[0].attributes or {})  # a long string, encoded uncached
     assert otlp.encode(spans) == _reference(spans)
 
 
