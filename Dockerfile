@@ -20,7 +20,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 RUN python -m venv /opt/mallbots \
     && /opt/mallbots/bin/pip install --no-cache-dir "pip==26.3"
-COPY constraints.txt pyproject.toml README.md ./
+COPY constraints.txt pyproject.toml README.md LICENSE ./
 COPY backend ./backend
 COPY gateway ./gateway
 COPY observability ./observability

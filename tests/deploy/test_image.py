@@ -60,6 +60,7 @@ def test_the_build_context_is_an_allow_list() -> None:
         "constraints.txt",
         "pyproject.toml",
         "README.md",
+        "LICENSE",
         "backend",
         "gateway",
         "observability",

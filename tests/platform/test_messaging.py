@@ -317,6 +317,9 @@ async def test_a_frozen_leader_loses_the_lease_within_seconds(
     try:
         await increment(context, "frozen")
         await eventually(lambda: context.redis.xlen(topic), lambda n: n == 1)  # it leads
+        # frozen only once it has also deleted the row it published: frozen between its XADD and
+        # its DELETE, the standby would publish that row again (at least once), making three
+        await eventually(lambda: outbox_size(context), lambda n: n == 0)
         worker.process.send_signal(signal.SIGSTOP)
         await increment(context, "frozen")
         standby = OutboxRelay(
