@@ -10,41 +10,12 @@ import asyncio
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
 import psutil
 
-from tests.bench.mutation import ADD_ITEM, PRODUCTS, Load, drive
+from tests.bench.mutation import Load, add_item_bodies, drive
 from tests.bench.report import Row, median
-from tests.bench.stack import MallStack, mall_stack
-from tests.support.auth import auth_headers
+from tests.bench.stack import mall_stack
 from tests.support.otlp import otlp_receiver
-
-
-async def _bodies(stack: MallStack, clients: int) -> tuple[list[list[bytes]], dict[str, str]]:
-    """For each client its own basket's ``addBasketItem`` requests, and the customer's token."""
-    mall = stack.mall
-    store_id, first = await mall.store_with_product("1.00")
-    products = [first] + [
-        (await mall.call("POST", "stores", f"/{store_id}/products",
-                         {"name": f"Bench product {n}", "price": "1.00"}, 201))["id"]
-        for n in range(1, PRODUCTS)
-    ]  # fmt: skip
-    customer_id = await mall.customer("Observability bench")
-    baskets = [
-        str((await mall.call("POST", "baskets", "", {"customer_id": customer_id}, 201))["id"])
-        for _ in range(clients)
-    ]
-    bodies = [
-        [
-            orjson.dumps(
-                {"query": ADD_ITEM,
-                 "variables": {"input": {"basketId": b, "productId": p, "quantity": 1}}}
-            )
-            for p in products
-        ]
-        for b in baskets
-    ]  # fmt: skip
-    return bodies, auth_headers("customer", customer_id=customer_id)
 
 
 def _database(redis_url: str, db: int) -> str:
@@ -90,16 +61,17 @@ async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> 
             mall_stack(database_url, _database(redis_url, 3), envs["sampled"]) as sampled,
         ):
             stacks = {name: stack for name, stack in zip(CONFIGS, (off, on, sampled), strict=True)}
-            requests = {name: await _bodies(stack, max(levels)) for name, stack in stacks.items()}
+            requests = {
+                name: await add_item_bodies(stack, max(levels)) for name, stack in stacks.items()
+            }
             received_before = every.received
             for clients in levels:
                 for _ in range(rounds):
                     for name, stack in stacks.items():
                         bodies, bearer = requests[name]
                         run = asyncio.create_task(
-                            drive(stack.gateway.url, lambda i, b=bodies: b[i], clients, warmup,
-                                  seconds, bearer)
-                        )  # fmt: skip
+                            drive(stack.gateway.url, bodies, clients, warmup, seconds, bearer)
+                        )
                         servers = [psutil.Process(stack.gateway.pid),
                                    psutil.Process(stack.backend.pid)]  # fmt: skip
                         await asyncio.sleep(warmup)

@@ -268,19 +268,33 @@ async def test_nothing_is_lost_while_redis_is_down(context: ModuleContext) -> No
     assert [total for _, _, total in rows] == list(range(1, 51))
 
 
+async def _relay_waits(context: ModuleContext) -> bool:
+    """Whether a relay's lease session sits idle after its outbox read (it listens before it
+    reads, so it is now waiting for a notification or the next poll)."""
+    async with context.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'idle' AND query LIKE 'SELECT position, topic, message FROM %outbox%'"
+        )
+        row = await cur.fetchone()
+    return bool(row and row[0])
+
+
 async def test_a_waiting_relay_in_another_process_is_woken_by_notify(
     context: ModuleContext, servers: Servers
 ) -> None:
     from backend.platform.config import Settings
 
-    slow = ModuleContext(context.module, Settings(relay_poll_seconds=30))
+    # Polls 30 s apart (the lease is long enough not to shorten them): only NOTIFY relays the
+    # row within the 10 s the test waits.
+    slow = ModuleContext(context.module, Settings(relay_poll_seconds=30, relay_lease_seconds=90))
     slow.attach(context.pool, context.redis, servers.database_url)
     writer = ModuleContext(context.module, Settings())
     writer.attach(context.pool, context.redis, servers.database_url)
     topic = topic_of(context.name)
     async with running(slow.relay.run):
         await eventually(lambda: asyncio.sleep(0, slow.relay.is_leader), bool)
-        await asyncio.sleep(0.3)  # the leader has drained and now waits (30 s poll)
+        await eventually(lambda: _relay_waits(context), bool)  # drained, now waiting
         await increment(writer, "notified")
         assert not writer.relay.is_leader
         await eventually(lambda: context.redis.xlen(topic), lambda n: n == 1, timeout=10)
