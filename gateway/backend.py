@@ -20,6 +20,7 @@ import orjson
 
 from backend.platform.principal import PRINCIPAL_HEADER, Principal, forward
 from gateway.errors import graphql_error
+from observability import tracing
 
 
 def _backend_failure(status: int, content: bytes) -> Exception:
@@ -86,15 +87,19 @@ class BackendClient:
     ) -> Any:
         """JSON of ``/api{path}``; a domain error becomes a GraphQL error with its code."""
         self.calls += 1
+        url = f"{self.base_of(path)}/api{path}"
+        sent = {"content-type": "application/json", **self._credential, **(headers or {})}
         try:
-            async with self.session.request(
-                method,
-                f"{self.base_of(path)}/api{path}",
-                data=orjson.dumps(body) if body is not None else None,
-                headers={"content-type": "application/json", **self._credential, **(headers or {})},
-                params=params,
-            ) as response:
-                status, content = response.status, await response.read()
+            with tracing.client_span(method, url, sent) as call:
+                async with self.session.request(
+                    method,
+                    url,
+                    data=orjson.dumps(body) if body is not None else None,
+                    headers=sent,
+                    params=params,
+                ) as response:
+                    status, content = response.status, await response.read()
+                call.answered(status)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise graphql_error(
                 f"the backend is unavailable ({_reason(exc)})", "BACKEND_UNAVAILABLE"

@@ -5,10 +5,11 @@ Tracing is on when an exporter is configured (``OTEL_TRACES_EXPORTER`` other tha
 ``OTEL_SDK_DISABLED`` is not ``true``. Otherwise every helper here is a no-op that costs one
 attribute read, and nothing is exported (``make test`` sets nothing).
 
-The well-kept instrumentations cover the client libraries: aiohttp client (gateway → backend),
-psycopg and redis. Server spans come from :mod:`observability.server_spans` and OTLP/HTTP
-encoding from :mod:`observability.otlp`, which cost a fraction of the stock ASGI middleware and
-encoder (ADR 0029). Our own spans cover the hops that no library knows: ``send <topic>`` (the
+The well-kept instrumentations cover the client libraries psycopg and redis. Server spans come
+from :mod:`observability.server_spans`, the gateway's client spans to the backend from
+:mod:`observability.client_spans` and OTLP/HTTP encoding from :mod:`observability.otlp`: they
+cost a fraction of the stock ASGI and aiohttp-client instrumentations and encoder (ADRs 0029,
+0030). Our own spans cover the hops that no library knows: ``send <topic>`` (the
 relay, PRODUCER), ``process <topic>`` (the consumer, CONSUMER), the event-store append, saga
 steps, projection batches and subscription pushes.
 
@@ -37,6 +38,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from observability.client_spans import ClientSpan
 
 MESSAGING_SYSTEM = "redis"
 EXCLUDED_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))
@@ -159,14 +162,13 @@ def configure(service_name: str, environ: Mapping[str, str] = os.environ) -> boo
 
 
 def enable(provider: TracerProvider) -> None:
-    """Trace with ``provider``: our spans, and the psycopg, redis and aiohttp-client
-    instrumentations (tests pass a provider with an in-memory exporter)."""
-    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    """Trace with ``provider``: our spans, and the psycopg and redis instrumentations (tests pass
+    a provider with an in-memory exporter)."""
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
     disable()
-    for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor(), AioHttpClientInstrumentor()):
+    for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor()):
         instrumentor.instrument(tracer_provider=provider, skip_dep_check=True)
         _state.instrumentors.append(instrumentor)
     _state.provider = provider
@@ -191,6 +193,11 @@ def instrument_app(app: Any) -> None:
     from observability.server_spans import ServerSpans
 
     app.add_middleware(ServerSpans, tracer=_state.tracer, excluded=EXCLUDED_PATHS)
+
+
+def client_span(method: str, url: str, headers: MutableMapping[str, str]) -> ClientSpan:
+    """A CLIENT span around an outgoing HTTP request; its trace context goes into ``headers``."""
+    return ClientSpan(_state.tracer if _state.enabled else None, method, url, headers)
 
 
 def untraced_task() -> None:

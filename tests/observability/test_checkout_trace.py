@@ -49,6 +49,8 @@ def _missing(trace: Sequence[ReadableSpan]) -> list[str]:
         missing.append("saga step")
     if not any(s.kind == SpanKind.SERVER and _attr(s, "http.route") for s in trace):
         missing.append("backend server span")
+    if not any(s.kind == SpanKind.CLIENT and _attr(s, "http.request.method") for s in trace):
+        missing.append("gateway client span")
     if not any(_attr(s, "db.system") == "postgresql" for s in trace):
         missing.append("psycopg span")
     if not any(_attr(s, "db.system") == "redis" for s in trace):
