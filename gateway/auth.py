@@ -53,6 +53,9 @@ class TokenSettings:
     jwks_cooldown_seconds: float = 10.0
     """The least time between two fetches forced by unknown ``kid``s (so forged tokens cannot
     make the gateway hammer the identity provider)."""
+    jwks_lifespan_seconds: float = 300.0
+    """How long a fetched key set is used before it is fetched again (a key the provider
+    withdraws stops verifying new tokens within this time)."""
 
 
 def customer_id_for(issuer: str | None, subject: str) -> str:
@@ -68,14 +71,15 @@ class Authenticator:
         self._jwks = (
             jwt.PyJWKClient(
                 settings.jwks_url,
-                lifespan=300,
+                lifespan=settings.jwks_lifespan_seconds,
                 timeout=5,
                 cooldown_duration=settings.jwks_cooldown_seconds,
             )
             if settings.jwks_url
             else None
         )
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, tuple[jwt.PyJWK, float]] = {}
+        """The last key fetched for each ``kid``, and when to fetch it again."""
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def principal(self, authorization: str | None) -> Principal:
@@ -107,7 +111,7 @@ class Authenticator:
             algorithm = header.get("alg")
             if algorithm not in s.algorithms:
                 raise AuthenticationFailed(f"tokens signed with {algorithm} are not accepted")
-            key = await self._key(header) if algorithm != "HS256" else s.secret
+            key = await self._key(header, algorithm) if algorithm != "HS256" else s.secret
             if key is None:
                 raise AuthenticationFailed(f"no key is configured for {algorithm} tokens")
             claims: dict[str, Any] = jwt.decode(
@@ -123,19 +127,34 @@ class Authenticator:
             raise AuthenticationFailed(f"the token is not valid: {exc}") from None
         return claims
 
-    async def _key(self, header: dict[str, Any]) -> Any:
-        """The JWKS key of the token's ``kid``; an unknown ``kid`` fetches the set again (the
-        provider rotated its keys), at most once per token."""
+    async def _key(self, header: dict[str, Any], algorithm: str) -> Any:
+        """The JWKS key of the token's ``kid``, if it is a key for ``algorithm``. The key set is
+        fetched again once its lifespan is over, and for an unknown ``kid`` (the provider rotated
+        its keys; at most once per cooldown). While the provider cannot be reached, the key it
+        last published for the ``kid`` stays in use, and is tried again once per cooldown."""
         if self._jwks is None:
             return None
         kid = str(header.get("kid", ""))
-        if kid not in self._keys:
+        cached = self._keys.get(kid)
+        if cached is None or cached[1] <= time.monotonic():
             try:
                 signing = await asyncio.to_thread(self._jwks.get_signing_key, kid)
-            except jwt.PyJWKClientError as exc:
+            except jwt.PyJWKClientConnectionError as exc:
+                if cached is None:
+                    raise AuthenticationFailed(f"no signing key for the token: {exc}") from None
+                signing = cached[0]  # tried again after the cooldown, not for every token
+                self._keys[kid] = (signing, time.monotonic() + self.settings.jwks_cooldown_seconds)
+            except jwt.PyJWTError as exc:  # no such key (any more), or no usable key set
+                self._keys.pop(kid, None)
                 raise AuthenticationFailed(f"no signing key for the token: {exc}") from None
-            self._keys[kid] = signing.key
-        return self._keys[kid]
+            else:
+                refresh = time.monotonic() + self.settings.jwks_lifespan_seconds
+                self._keys[kid] = (signing, refresh)
+        else:
+            signing = cached[0]
+        if signing.algorithm_name != algorithm:  # an RSA key cannot check an ES256 signature
+            raise AuthenticationFailed(f"the token's key {kid!r} is not a {algorithm} key")
+        return signing.key
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         ns = self.settings.namespace

@@ -133,6 +133,9 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
 
 def token_settings_from_env() -> TokenSettings:
     algorithms = os.environ.get("MALLBOTS_JWT_ALGORITHMS", "HS256,RS256,ES256")
+    lifespan = env_float("MALLBOTS_JWKS_LIFESPAN_SECONDS", 300.0)
+    if lifespan <= 0:
+        raise ValueError(f"MALLBOTS_JWKS_LIFESPAN_SECONDS must be above 0, got {lifespan:g}")
     return TokenSettings(
         secret=os.environ.get("MALLBOTS_JWT_SECRET") or None,
         jwks_url=os.environ.get("MALLBOTS_JWKS_URL") or None,
@@ -142,4 +145,5 @@ def token_settings_from_env() -> TokenSettings:
         namespace=os.environ.get("MALLBOTS_JWT_CLAIMS_NAMESPACE", DEFAULT_NAMESPACE),
         leeway_seconds=env_float("MALLBOTS_JWT_LEEWAY_SECONDS", 30.0),
         jwks_cooldown_seconds=env_float("MALLBOTS_JWKS_COOLDOWN_SECONDS", 10.0),
+        jwks_lifespan_seconds=lifespan,
     )

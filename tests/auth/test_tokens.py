@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from backend.platform.principal import Principal
 from gateway.auth import AuthenticationFailed, Authenticator, TokenSettings, customer_id_for
+from tests.support.waiting import eventually
 
 NS = "https://mallbots.dev/claims"
 ISSUER, AUDIENCE = "https://idp.example", "mallbots-api"
@@ -28,11 +30,16 @@ class JwksServer:
     def __init__(self) -> None:
         self.keys: list[dict[str, Any]] = []
         self.requests = 0
+        self.down = False
+        """Answer 503, as a provider that has an outage."""
         jwks = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 jwks.requests += 1
+                if jwks.down:
+                    self.send_error(503)
+                    return
                 body = json.dumps({"keys": jwks.keys}).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
@@ -119,6 +126,48 @@ async def test_es256_keys_are_accepted(jwks: JwksServer) -> None:
     jwks.publish("e1", ECAlgorithm.to_jwk(key.public_key()), "ES256")
     token = jwt.encode(claims(), key, algorithm="ES256", headers={"kid": "e1"})
     assert (await authenticator(jwks).verify(token)).role == "customer"
+
+
+async def test_a_token_whose_algorithm_is_not_its_keys_is_refused(jwks: JwksServer) -> None:
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks.publish("k1", RSAAlgorithm.to_jwk(rsa_key.public_key()), "RS256")
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    token = jwt.encode(claims(), ec_key, algorithm="ES256", headers={"kid": "k1"})
+    with pytest.raises(AuthenticationFailed, match="'k1' is not a ES256 key"):
+        await authenticator(jwks).verify(token)
+
+
+async def test_a_withdrawn_key_stops_verifying_and_an_unreachable_provider_keeps_the_last_keys(
+    jwks: JwksServer,
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks.publish("k1", RSAAlgorithm.to_jwk(key.public_key()), "RS256")
+    auth = authenticator(jwks, jwks_lifespan_seconds=0.05)
+    tokens = (
+        jwt.encode(claims(sub=f"user-{n}"), key, algorithm="RS256", headers={"kid": "k1"})
+        for n in itertools.count()
+    )
+    assert (await auth.verify(next(tokens))).subject == "user-0"
+    fetched = jwks.requests
+    jwks.down = True  # the provider fails: the key it last published still verifies
+    principal = await eventually(
+        lambda: auth.verify(next(tokens)), lambda _: jwks.requests > fetched
+    )
+    assert principal.role == "customer"  # verified while the fetch failed
+    jwks.keys = []
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks.publish("k2", RSAAlgorithm.to_jwk(other.public_key()), "RS256")
+    jwks.down = False  # the provider is back, and has withdrawn the key
+
+    async def refused() -> bool:
+        try:
+            await auth.verify(next(tokens))
+        except AuthenticationFailed as exc:
+            assert "no signing key" in str(exc)
+            return True
+        return False
+
+    assert await eventually(refused, bool)
 
 
 @pytest.mark.parametrize(
