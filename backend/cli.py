@@ -272,9 +272,7 @@ def serve(config: uvicorn.Config) -> None:
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
 
-    import uvicorn
-
-    from gateway.app import create_app
+    from gateway.app import server_config
     from gateway.config import GatewaySettings
 
     gateway = GatewaySettings.from_env()
@@ -285,15 +283,7 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from observability import tracing
 
     tracing.configure("mallbots-gateway")
-    config = uvicorn.Config(
-        create_app(gateway),
-        host=gateway.host,
-        port=args.port or gateway.port,
-        loop="uvloop",
-        log_level="warning",
-        lifespan="on",
-        ws_max_size=gateway.max_ws_message_bytes,
-    )
+    config = server_config(gateway, args.port)
     from gateway import logs
 
     logs.install("uvicorn", "uvicorn.error", "uvicorn.access")  # personal data masked

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+import uvicorn
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -227,3 +228,21 @@ def create_app(settings: GatewaySettings) -> Starlette:
     )
     tracing.instrument_app(app)
     return app
+
+
+def server_config(settings: GatewaySettings, port: int | None = None) -> uvicorn.Config:
+    """How uvicorn serves the gateway. A request that comes from one of the trusted proxies
+    (``MALLBOTS_TRUSTED_PROXIES``: the load balancer) has the client address its
+    ``X-Forwarded-For`` names, which the per-IP rate limit and the logs use; from anywhere else,
+    the header is ignored, so a client cannot choose its own address."""
+    return uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=port or settings.port,
+        loop="uvloop",
+        log_level="warning",
+        lifespan="on",
+        ws_max_size=settings.max_ws_message_bytes,
+        proxy_headers=True,
+        forwarded_allow_ips=list(settings.trusted_proxies),
+    )

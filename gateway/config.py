@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
@@ -57,6 +58,9 @@ class GatewaySettings:
     rate_limit_ip_burst: int = 200
     rate_limit_principal_per_second: float = 50.0
     rate_limit_principal_burst: int = 100
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Addresses or networks whose ``X-Forwarded-For`` names the client (the rightmost address
+    not among them): the load balancer in front of the gateway (``MALLBOTS_TRUSTED_PROXIES``)."""
 
     @property
     def introspection_enabled(self) -> bool:
@@ -109,7 +113,23 @@ class GatewaySettings:
                 "MALLBOTS_RATE_LIMIT_PRINCIPAL_PER_SECOND", 50.0
             ),
             rate_limit_principal_burst=env_int("MALLBOTS_RATE_LIMIT_PRINCIPAL_BURST", 100),
+            trusted_proxies=trusted_proxies_from_env(),
         )
+
+
+def trusted_proxies_from_env() -> tuple[str, ...]:
+    raw = os.environ.get("MALLBOTS_TRUSTED_PROXIES", "127.0.0.1,::1")
+    proxies = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for proxy in proxies:
+        if proxy == "*":
+            continue
+        try:
+            ipaddress.ip_network(proxy)
+        except ValueError as exc:
+            raise ValueError(
+                f"MALLBOTS_TRUSTED_PROXIES must list addresses or networks, got {proxy!r}"
+            ) from exc
+    return proxies
 
 
 def env_bool(name: str) -> bool | None:

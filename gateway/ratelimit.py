@@ -3,9 +3,10 @@ gateway replica.
 
 Each operation (an HTTP request's query or mutation, a WebSocket subscription) takes one token
 from the bucket of its client IP and, once the request is authenticated, one from the bucket of
-its principal. A process takes tokens ahead in small batches (:data:`LEASE_FRACTION`) and spends
-them locally for at most :data:`LEASE_SECONDS`, so most operations need no Redis round trip; the
-tokens still come out of the shared buckets, so the limits hold across replicas.
+its principal. A process takes tokens ahead from each bucket in small batches
+(:data:`LEASE_FRACTION`) and spends them locally for at most :data:`LEASE_SECONDS`, so most
+operations need no Redis round trip; the tokens still come out of the shared buckets, so the
+limits hold across replicas.
 
 A bucket holds at most ``burst`` tokens and refills at ``per_second``. One Lua
 script checks and takes from both buckets atomically, with Redis's own clock (so replicas on
@@ -20,6 +21,7 @@ the limiter must not become an outage of the API. The limiter then stays out of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -39,42 +41,47 @@ log = logging.getLogger(__name__)
 SCRIPT = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
-local want = tonumber(ARGV[1])
 local tokens = {}
 local wait = 0
-local grant = want
+local short = false
 for i, key in ipairs(KEYS) do
-  local rate = tonumber(ARGV[2 * i])
-  local burst = tonumber(ARGV[2 * i + 1])
+  local rate = tonumber(ARGV[3 * i - 1])
+  local burst = tonumber(ARGV[3 * i])
   local state = redis.call('HMGET', key, 'tokens', 'at')
   local left = tonumber(state[1]) or burst
   local at = tonumber(state[2]) or t
   left = math.min(burst, left + math.max(0, t - at) * rate)
   tokens[i] = left
-  grant = math.min(grant, math.floor(left))
-  if left < 1 then wait = math.max(wait, (1 - left) / rate) end
+  if left < 1 then
+    short = true
+    wait = math.max(wait, (1 - left) / rate)
+  end
 end
-if grant < 1 then grant = 0 end
+local grants = {}
 for i, key in ipairs(KEYS) do
-  local rate = tonumber(ARGV[2 * i])
-  local burst = tonumber(ARGV[2 * i + 1])
+  local want = tonumber(ARGV[3 * i - 2])
+  local rate = tonumber(ARGV[3 * i - 1])
+  local burst = tonumber(ARGV[3 * i])
+  local grant = 0
+  if not short then grant = math.min(want, math.floor(tokens[i])) end
+  grants[i] = grant
   redis.call('HSET', key, 'tokens', tostring(tokens[i] - grant), 'at', tostring(t))
   redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
 end
-return {grant, tostring(wait)}
+return {grants, tostring(wait)}
 """
-"""KEYS: the buckets; ARGV: how many tokens are wanted, then (per_second, burst) of each bucket.
-Takes as many as every bucket can give, up to the number wanted, and returns that number and,
-when it is 0, the seconds to wait."""
+"""KEYS: the buckets; ARGV: (tokens wanted, per_second, burst) of each. If every bucket has a
+token, takes from each as many as it can give up to the number wanted, and returns those
+numbers; otherwise takes nothing and returns the seconds until every bucket has one."""
 
 LEASE_SECONDS = 0.5
-"""How long tokens taken ahead for a client stay usable by this process; unused ones are lost,
+"""How long tokens taken ahead from a bucket stay usable by this process; unused ones are lost,
 so a replica never holds what the other replicas could have used for longer than this."""
 LEASE_FRACTION = 20
-"""Tokens are taken ahead in batches of a twentieth of the smaller bucket (at least one): the
-limits hold across replicas, with one Redis round trip per batch instead of per operation."""
+"""Tokens are taken ahead in batches of a twentieth of the bucket (at least one): the limits
+hold across replicas, with one Redis round trip per batch instead of per operation."""
 MAX_LEASE = 100
-"""The most tokens taken ahead at once, whatever the buckets' size."""
+"""The most tokens taken ahead at once, whatever the bucket's size."""
 
 PREFIX = "mallbots:ratelimit:"
 RETRY_SECONDS = 5.0
@@ -85,9 +92,24 @@ class Bucket:
     per_second: float
     burst: int
 
+    def __post_init__(self) -> None:
+        if not self.per_second > 0 or self.burst < 1:
+            raise ValueError(
+                f"a rate limit needs a rate above 0 and a burst of at least 1, got "
+                f"{self.per_second:g} per second and a burst of {self.burst}"
+            )
+
+    @property
+    def lease(self) -> int:
+        return max(1, min(self.burst // LEASE_FRACTION, MAX_LEASE))
+
 
 class RateLimiter:
-    """Create inside the running event loop (the gateway's lifespan does)."""
+    """Create inside the running event loop (the gateway's lifespan does).
+
+    Each bucket has a lease of its own: the clients of one IP share its lease, whatever their
+    principals, so many users behind one address take the IP's tokens one by one, not a batch
+    each."""
 
     def __init__(self, redis_url: str, per_ip: Bucket, per_principal: Bucket) -> None:
         self.redis = aioredis.from_url(redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
@@ -95,47 +117,62 @@ class RateLimiter:
         self.per_ip = per_ip
         self.per_principal = per_principal
         self.down_until = 0.0
-        self._leases: dict[tuple[str, str | None], tuple[int, float]] = {}
-        self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
-        """Tokens taken ahead, by (client IP, principal): how many are left, and until when."""
+        self._leases: dict[str, tuple[int, float]] = {}
+        """Tokens taken ahead, by bucket key: how many are left, and until when."""
+        self._locks: dict[str, asyncio.Lock] = {}
+        """One batch in flight per bucket key."""
 
-    def _spend(self, lease: tuple[str, str | None]) -> bool:
-        """Spend a token taken ahead for this client, if one is left."""
-        left, until = self._leases.get(lease, (0, 0.0))
-        if left > 0 and time.monotonic() < until:
-            self._leases[lease] = (left - 1, until)
-            return True
-        return False
+    def _left(self, key: str, now: float) -> int:
+        left, until = self._leases.get(key, (0, 0.0))
+        return left if now < until else 0
+
+    def _spend(self, keys: list[str]) -> bool:
+        """Spend a token taken ahead from each bucket, if every one has one left."""
+        now = time.monotonic()
+        if any(self._left(key, now) < 1 for key in keys):
+            return False
+        for key in keys:
+            left, until = self._leases[key]
+            self._leases[key] = (left - 1, until)
+        return True
 
     async def wait_seconds(self, client_ip: str, principal: str | None) -> float:
         """Take a token for this client: 0 if allowed, else the seconds until one is free."""
-        lease = (client_ip, principal)
-        if self._spend(lease):
+        buckets = {f"{PREFIX}ip:{client_ip}": self.per_ip}
+        if principal is not None:
+            digest = hashlib.sha256(principal.encode()).hexdigest()[:32]
+            buckets[f"{PREFIX}principal:{digest}"] = self.per_principal
+        keys = list(buckets)
+        if self._spend(keys):
             return 0.0
-        # One batch in flight per client: concurrent operations wait for it instead of each
-        # taking a batch of its own (which would drain the buckets for tokens nobody uses).
+        # One batch in flight per bucket: concurrent operations wait for it instead of each
+        # taking a batch of its own (which would drain the bucket for tokens nobody uses).
+        # The locks are taken in one order (IP, then principal), so no two operations wait on
+        # each other.
         if len(self._locks) > 10_000:
             self._locks.clear()
-        async with self._locks.setdefault(lease, asyncio.Lock()):
-            if self._spend(lease):
+        async with contextlib.AsyncExitStack() as locks:
+            for key in keys:
+                await locks.enter_async_context(self._locks.setdefault(key, asyncio.Lock()))
+            if self._spend(keys):
                 return 0.0
-            return await self._take(lease)
+            now = time.monotonic()
+            wanted = {key: b for key, b in buckets.items() if self._left(key, now) < 1}
+            wait = await self._take(wanted, now)
+            if wait > 0 or not self._spend(keys):  # not spent: Redis is down, let it through
+                return wait
+            return 0.0
 
-    async def _take(self, lease: tuple[str, str | None]) -> float:
-        client_ip, principal = lease
-        now = time.monotonic()
-        keys = [f"{PREFIX}ip:{client_ip}"]
-        smallest = self.per_ip.burst
-        args: list[float] = [0, self.per_ip.per_second, self.per_ip.burst]
-        if principal is not None:
-            keys.append(f"{PREFIX}principal:{hashlib.sha256(principal.encode()).hexdigest()[:32]}")
-            args += [self.per_principal.per_second, self.per_principal.burst]
-            smallest = min(smallest, self.per_principal.burst)
-        args[0] = max(1, min(smallest // LEASE_FRACTION, MAX_LEASE))
+    async def _take(self, buckets: dict[str, Bucket], now: float) -> float:
+        """Take a batch from each of ``buckets`` into its lease; the seconds to wait if one of
+        them is empty (then none is taken from)."""
         if now < self.down_until:
             return 0.0
+        args: list[float] = []
+        for bucket in buckets.values():
+            args += [bucket.lease, bucket.per_second, bucket.burst]
         try:
-            granted, wait = await self.script(keys=keys, args=args)
+            grants, wait = await self.script(keys=list(buckets), args=args)
         except (redis.exceptions.RedisError, OSError) as error:
             self.down_until = now + RETRY_SECONDS
             log.warning(
@@ -144,12 +181,12 @@ class RateLimiter:
                 error,
             )
             return 0.0
-        if int(granted) < 1:
-            return float(wait)
         if len(self._leases) > 10_000:
             self._leases.clear()
-        self._leases[lease] = (int(granted) - 1, now + LEASE_SECONDS)
-        return 0.0
+        for key, granted in zip(buckets, grants, strict=True):
+            if int(granted) > 0:
+                self._leases[key] = (self._left(key, now) + int(granted), now + LEASE_SECONDS)
+        return float(wait) if not all(int(g) > 0 for g in grants) else 0.0
 
     async def aclose(self) -> None:
         await self.redis.aclose()

@@ -190,6 +190,8 @@ locals {
         : {}
       )
     }
+    # The ALB's nodes are in the VPC: their X-Forwarded-For names the client.
+    gateway = { trustedProxies = local.network.vpc_cidr }
     ingress = {
       enabled        = true
       host           = var.hostname

@@ -317,6 +317,10 @@ def test_ingress_for_the_alb_keeps_subscriptions_open(render: Render) -> None:
     assert annotations["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
     assert ingress["spec"]["ingressClassName"] == "alb"
     assert ingress["spec"]["rules"][0]["host"] == "shop.example.com"
+    # The ALB's nodes, in the VPC, name the client in X-Forwarded-For (the per-IP rate limit).
+    gateway = env_of(render(CONFIGURATIONS["services-everything"]).named(
+        "Deployment", f"{FULL}-gateway"))  # fmt: skip
+    assert gateway["MALLBOTS_TRUSTED_PROXIES"] == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 
 
 def test_monitoring_resources_behind_their_switches(render: Render) -> None:

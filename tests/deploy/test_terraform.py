@@ -173,3 +173,4 @@ def test_the_app_stack_gives_each_component_a_role_and_installs_the_chart() -> N
     assert "var.deploy_with_helm" in release["count"]
     # The module databases reach the chart as modules.<name>.database.
     assert "module_database" in local("app", "chart_values")["modules"]
+    assert "vpc_cidr" in local("app", "chart_values")["gateway"]["trustedProxies"]

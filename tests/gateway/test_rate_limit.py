@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 
 from backend.platform.embedded import free_port
+from gateway.config import trusted_proxies_from_env
 from gateway.ratelimit import PREFIX, Bucket, RateLimiter
 from tests.conftest import Servers
 from tests.support.auth import auth_headers
@@ -171,3 +172,50 @@ async def test_concurrent_operations_of_one_client_share_one_batch(servers: Serv
         await limiter.aclose()
     assert list(waits) == [0.0] * 64
     assert left[:36] == [0.0] * 36 and all(wait > 0 for wait in left[36:])
+
+
+async def test_many_principals_behind_one_ip_take_its_tokens_one_by_one(servers: Servers) -> None:
+    """60 signed-in users behind one address (an office's NAT), one operation each, under an IP
+    burst of 100: all admitted, and 40 tokens are left for the address (a batch taken from it
+    per user would have emptied it after 20 users)."""
+    ip = f"10.7.{uuid.uuid4().int % 250}.1"
+    limiter = RateLimiter(servers.redis_url, Bucket(0.001, 100), Bucket(0.001, 100))
+    try:
+        users = [await limiter.wait_seconds(ip, f"customer|{n}") for n in range(60)]
+        anonymous = [await limiter.wait_seconds(ip, None) for _ in range(41)]
+    finally:
+        await limiter.aclose()
+    assert users == [0.0] * 60
+    assert anonymous[:40] == [0.0] * 40
+    assert anonymous[40] > 0
+
+
+@pytest.mark.parametrize(("per_second", "burst"), [(0, 10), (-1, 10), (1, 0)])
+def test_a_rate_limit_that_would_admit_nothing_is_refused(per_second: float, burst: int) -> None:
+    with pytest.raises(ValueError, match="a rate above 0 and a burst of at least 1"):
+        Bucket(per_second, burst)
+
+
+@pytest.mark.parametrize(("trusted", "own_bucket"), [("127.0.0.1", True), ("192.0.2.1", False)])
+async def test_only_a_trusted_proxy_names_the_client_of_a_request(
+    servers: Servers, trusted: str, own_bucket: bool
+) -> None:
+    """Through the load balancer (a trusted proxy), each client has its bucket, named by
+    ``X-Forwarded-For``; from anywhere else the header is ignored: the tests' 127.0.0.1 is the
+    client, whatever it claims."""
+    async with running_gateway(
+        NO_BACKEND, servers.redis_url, rate_limit=True, trusted_proxies=(trusted,),
+        rate_limit_ip_burst=2, rate_limit_ip_per_second=0.01,
+    ) as gateway:  # fmt: skip
+        first = [await post(gateway, {"x-forwarded-for": "203.0.113.7"}) for _ in range(2)]
+        other = await post(gateway, {"x-forwarded-for": "198.51.100.9"})
+    assert [r.status_code for r in first] == [200, 200]
+    assert other.status_code == (200 if own_bucket else 429)
+
+
+def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLBOTS_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8,192.0.2.1")
+    assert trusted_proxies_from_env() == ("10.0.0.0/8", "fd00::/8", "192.0.2.1")
+    monkeypatch.setenv("MALLBOTS_TRUSTED_PROXIES", "10.0.0.0/8,alb.internal")
+    with pytest.raises(ValueError, match="got 'alb.internal'"):
+        trusted_proxies_from_env()

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from backend.platform.embedded import free_port
-from gateway.app import create_app
+from gateway.app import server_config
 from gateway.config import GatewaySettings
 from tests.support.auth import INTERNAL_TOKEN, TOKENS
-from tests.support.serving import serve
+from tests.support.serving import serve_config
 
 
 @dataclasses.dataclass
@@ -46,6 +46,6 @@ async def running_gateway(
             **overrides,
         },
     )
-    app = create_app(settings)
-    async with serve(app, port, lifespan="on") as url:
-        yield RunningGateway(url, settings, app)
+    config = server_config(settings, port)  # as the gateway process serves it
+    async with serve_config(config) as url:
+        yield RunningGateway(url, settings, config.app)

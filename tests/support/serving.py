@@ -19,6 +19,14 @@ async def serve(app: Any, port: int | None = None, *, lifespan: str = "auto") ->
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
     )
+    async with serve_config(config) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_config(config: uvicorn.Config) -> AsyncIterator[str]:
+    """uvicorn serving as ``config`` says (on 127.0.0.1) until the block ends; its base URL."""
+    app, port = config.app, config.port
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:  # uvicorn offers no event for this; its flag is the condition
