@@ -84,6 +84,7 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         self.state = state
         self.authenticator = Authenticator(settings.tokens)
         self.dev_secret = settings.tokens.secret if settings.development else None
+        self.max_backend_calls = settings.max_backend_calls
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As Strawberry's, except that an HTTP refusal is a GraphQL error response (JSON,
@@ -125,7 +126,11 @@ class MallBotsGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         headers = request.headers
         trace = {k: headers[k] for k in ("traceparent", "tracestate") if k in headers}
-        context = Context(backend=self.state["backend"], hub=self.state.get("hub"))
+        context = Context(
+            backend=self.state["backend"],
+            hub=self.state.get("hub"),
+            max_backend_calls=self.max_backend_calls,
+        )
         if "x-correlation-id" in headers:
             context.correlation_id = headers["x-correlation-id"]
         context.trace_headers = trace

@@ -28,6 +28,9 @@ class Context:
     """Who the request acts for (from its bearer token; anonymous without one)."""
     connection_params: dict[str, Any] | None = None
     """A WebSocket's ``connection_init`` payload (where its token is)."""
+    max_backend_calls: int = 50
+    """The cap on the backend calls of each subscription payload, as of a query or mutation
+    (``MALLBOTS_GRAPHQL_MAX_BACKEND_CALLS``)."""
     _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
 
     @property

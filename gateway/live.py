@@ -41,7 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from backend.platform.principal import Principal
-from gateway import telemetry
+from gateway import budget, telemetry
 from gateway.context import Context
 from gateway.hub import HubStopped, Subscriber, Update
 
@@ -146,6 +146,7 @@ def _render(executor: Executor[Any], value: Any, schema: BaseSchema) -> Payload:
     context = per_event.context_value
     if isinstance(context, Context):
         per_event.context_value = dataclasses.replace(context, _loaders={})
+        budget.start_payload(context.max_backend_calls)
     result = execute_subscription_event(per_event)
     if isinstance(result, ExecutionResult):
         return _encode(result, schema)

@@ -431,3 +431,28 @@ async def test_the_hub_stops_promptly_and_ends_its_subscribers(servers: Servers)
         await asyncio.wait_for(hub.stop(), 2)
         assert await asyncio.wait_for(waiting, 2) is None
     assert hub.subscriber_count == 0
+
+
+CATALOG_WITH_STORES = """subscription($id: ID!, $after: String) {
+  catalogUpdated(storeId: $id, after: $after) { cursor products { id price store { name } } } }"""
+
+
+async def test_each_payload_has_a_budget_of_backend_calls(
+    gateway: RunningGateway, mall: Mall, servers: Servers
+) -> None:
+    """Capped at one backend call, the catalog's snapshot (its products, then their store) is
+    refused; live payloads that need one call each still come: the budget is per payload."""
+    store_id, product_id = await mall.store_with_product("10.00")
+    async with subscription(gateway, CATALOG_UPDATED, id=store_id) as feed:
+        cursor = (await feed.next())["cursor"]
+    async with running_gateway(
+        gateway.settings.backend_url, servers.redis_url, max_backend_calls=1
+    ) as capped:
+        refused = await error_of(capped, CATALOG_WITH_STORES, id=store_id)
+        assert refused["extensions"] == {"code": "TOO_MANY_BACKEND_CALLS", "limit": 1}
+        async with subscription(capped, CATALOG_WITH_STORES, id=store_id, after=cursor) as feed:
+            for price in ("12.00", "13.00"):
+                path = f"/products/{product_id}/increasePrice"
+                await mall.call("PUT", "stores", path, {"price": price})
+                changed = await feed.until(lambda c, p=price: c["products"][0]["price"] == p)
+                assert changed["products"][0]["store"] == {"name": "Waldorf Books"}
