@@ -177,6 +177,7 @@ def refusal(status: int, reason: str) -> Response:
     return JSONResponse(
         {"data": None, "errors": [{"message": reason, "extensions": {"code": code}}]},
         status_code=status,
+        headers={"www-authenticate": "Bearer"} if status == 401 else None,
     )
 
 

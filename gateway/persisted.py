@@ -69,7 +69,6 @@ class PersistedOperations:
         self.mode = mode
         self.manifest = dict(manifest)
         self.unknown_seen: set[str] = set()
-        self.unknown_count = 0
 
     @classmethod
     def from_settings(cls, mode: str, file: str | None) -> PersistedOperations:
@@ -113,13 +112,12 @@ class PersistedOperations:
                 "only persisted operations may run; this document is not in the manifest",
                 "PERSISTED_OPERATION_REQUIRED",
             )
-        self.unknown_count += 1
         if digest not in self.unknown_seen and len(self.unknown_seen) < _LOGGED_AT_MOST:
             self.unknown_seen.add(digest)
             log.info(
                 "operation not in the persisted manifest: sha256 %s, name %s",
                 digest,
-                operation_name or _name_in(query),
+                str(operation_name)[:100] if operation_name else _name_in(query),
             )
         return query
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -202,7 +204,22 @@ def principal_key(context: Any) -> str | None:
 
 
 def client_ip(context: Any) -> str:
-    return str(getattr(context, "client_ip", "") or "unknown")
+    """The bucket key of the request's address: an IPv6 client's /64 network (one host usually
+    has a whole /64 to choose its addresses from), an IPv4 client's address."""
+    return _address_key(str(getattr(context, "client_ip", "") or "unknown"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_key(address: str) -> str:
+    if ":" not in address:
+        return address
+    try:
+        parsed = ipaddress.IPv6Address(address)
+    except ValueError:
+        return address
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False))
 
 
 class RateLimit(RefusingExtension):

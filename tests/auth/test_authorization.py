@@ -77,6 +77,7 @@ async def test_a_bad_token_is_unauthenticated_over_http(world: World, authorizat
             headers={"Authorization": authorization},
         )
     assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
     assert code(response.json()) == "UNAUTHENTICATED"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 import orjson
@@ -16,7 +17,7 @@ from websockets.asyncio.client import connect
 
 from backend.platform.embedded import free_port
 from gateway.config import trusted_proxies_from_env
-from gateway.ratelimit import PREFIX, Bucket, RateLimiter
+from gateway.ratelimit import PREFIX, Bucket, RateLimiter, client_ip
 from tests.conftest import Servers
 from tests.support.auth import auth_headers
 from tests.support.gateway import RunningGateway, running_gateway
@@ -219,3 +220,13 @@ def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch: pytest.Monke
     monkeypatch.setenv("MALLBOTS_TRUSTED_PROXIES", "10.0.0.0/8,alb.internal")
     with pytest.raises(ValueError, match="got 'alb.internal'"):
         trusted_proxies_from_env()
+
+
+def test_an_ipv6_client_is_limited_by_its_64_network() -> None:
+    """One host usually has a whole /64 to pick addresses from: they share one bucket."""
+    same = {client_ip(SimpleNamespace(client_ip=f"2001:db8:1:2::{n:x}")) for n in range(1, 50)}
+    assert same == {"2001:db8:1:2::/64"}
+    assert client_ip(SimpleNamespace(client_ip="2001:db8:1:3::1")) == "2001:db8:1:3::/64"
+    assert client_ip(SimpleNamespace(client_ip="::ffff:192.0.2.7")) == "192.0.2.7"
+    assert client_ip(SimpleNamespace(client_ip="192.0.2.7")) == "192.0.2.7"
+    assert client_ip(SimpleNamespace(client_ip="")) == "unknown"
