@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from backend.platform.messages import Message, Payload, decode_payload
+from backend.platform.messages import MalformedMessage, Message, Payload, decode_payload
 from backend.platform.unit_of_work import UnitOfWork
 
 VERSION_HEADER = "aggregate_version"
@@ -40,12 +40,16 @@ def with_version(version: int) -> dict[str, str]:
 
 
 def message_version(message: Message) -> int | None:
-    """The aggregate version a message carries; None for a producer that does not send one."""
+    """The aggregate version a message carries; None for a producer that does not send one. A
+    version that is not a whole number makes the message malformed (dead-lettered): read as
+    "no version", it would overwrite newer fields."""
     raw = message.metadata.get(VERSION_HEADER)
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
+    if raw is None:
         return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise MalformedMessage(f"{VERSION_HEADER} is not a whole number: {raw[:40]!r}") from None
 
 
 class Executes(Protocol):
@@ -80,11 +84,12 @@ class VersionedCache:
         self, uow: Executes, key: str, version: int | None, values: Mapping[str, Any]
     ) -> None:
         """Set ``values`` on row ``key``, each field only if ``version`` is newer than the one
-        that set it. ``version`` None (a producer without versions): set them, as before."""
+        that set it. ``version`` None (a producer without versions): set them, as before, at
+        the fall-back read's version (a read does not override them, any versioned event does)."""
         unknown = set(values) - set(self.fields)
         if unknown:
             raise ValueError(f"{self.table} caches no field {sorted(unknown)}")
-        stamp = -1 if version is None else version
+        stamp = READ_VERSION if version is None else version
         params: dict[str, Any] = {"id": key, "v": stamp, "always": version is None}
         params["versions"] = Jsonb(dict.fromkeys(values, stamp))
         for i, name in enumerate(self.fields):

@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from backend.platform.cache import Field, VersionedCache, message_version, with_version
 from backend.platform.consumer import DeliverySettings, StreamConsumer, Subscription
-from backend.platform.messages import ENVELOPE_FIELD, Message, Payload, new_message
+from backend.platform.messages import (
+    ENVELOPE_FIELD,
+    MalformedMessage,
+    Message,
+    Payload,
+    new_message,
+)
 from backend.platform.module import ModuleContext
 from backend.platform.services import ServiceUnavailable
 from backend.platform.unit_of_work import UnitOfWork
@@ -90,6 +98,25 @@ async def test_a_row_made_by_a_late_event_alone_is_a_miss_until_it_is_complete(
     for version, values in EVENTS:
         await apply(context, cache, "late", version, values)
     assert await row(context, cache, "late") == FINAL
+
+
+async def test_a_read_does_not_override_what_a_producer_without_versions_set(
+    context: ModuleContext,
+) -> None:
+    cache = await cache_for(context)
+    await apply(context, cache, "legacy", None, {**STALE_READ, "name": "Matcha"})
+    await apply(context, cache, "legacy", 0, STALE_READ)  # a fall-back read, after it
+    assert await row(context, cache, "legacy") == {**STALE_READ, "name": "Matcha"}
+    await apply(context, cache, "legacy", 1, {"name": "Sencha"})  # any versioned event does
+    assert (await row(context, cache, "legacy") or {})["name"] == "Sencha"
+
+
+def test_a_version_that_is_not_a_number_makes_the_message_malformed() -> None:
+    event = ProductChanged("p1", {"name": "Tea"})
+    assert message_version(new_message("t", event, metadata=with_version(3))) == 3
+    assert message_version(new_message("t", event)) is None
+    with pytest.raises(MalformedMessage, match="aggregate_version is not a whole number"):
+        message_version(new_message("t", event, metadata={"aggregate_version": "3a"}))
 
 
 async def test_an_unknown_entity_is_not_cached(context: ModuleContext) -> None:
