@@ -143,41 +143,45 @@ NOTES = """## Notes
   a millisecond, so what stalls is not yet known. The sampler no longer reads any entry for a
   group that has read the newest one, and counts at most 200.
 - **Tracing and metrics (target ≥ 85% of the throughput with both off, at 100% sampling): not
-  met (with 10% of the traces sampled, most runs are within it).** The first build used the stock
-  packages throughout and kept 0.57–0.63× with every trace sampled and 0.73× with 10%.
-  Micro-benchmarks of each piece, then py-spy on the running processes, found four costs, now cut
-  (ADR 0029):
+  met; with 10% of the traces sampled, about met (0.84–0.87×).** The first build used the stock packages
+  throughout and kept 0.57–0.63× with every trace sampled and 0.73× with 10%. Micro-benchmarks of
+  each piece, then py-spy on the running processes, found five costs, now cut (ADRs 0029, 0030):
   - **The ASGI instrumentation:** 135 µs per request with nothing sampled and 240 µs sampled, ten
     to twenty times Starlette's routing. It decodes every header for each of its nine header
     lookups, builds two generations of HTTP attributes and records OpenTelemetry metrics nobody
     reads. Our server-span middleware (`observability/server_spans.py`) costs 29 µs and 72 µs.
+  - **The aiohttp-client instrumentation:** about 120 µs of the gateway's CPU per mutation with
+    nothing sampled and 250 µs sampled, for one span: aiohttp builds an object for each of its
+    tracing signals per request, and the hook parses the URL three times. Our client span
+    (`observability/client_spans.py`) took about 0.2 ms of CPU per traced mutation off the
+    gateway, and 0.1 ms with nothing sampled.
   - **The OTLP encoder:** 45–55 µs a span, building protobuf objects in Python. Ours writes the
     wire format directly, byte for byte the same (tested), in 18 µs on attribute-heavy spans.
   - **The garbage collector:** collecting the youngest generation every 700 allocations ran it
     several times per request. Server processes now freeze their start-up objects and collect
-    every 50,000, which saves about 0.3 ms of CPU per traced mutation in each process. Untraced,
-    it changes nothing measurable, and turning the collector off wins nothing more.
+    every 50,000, which saves about 0.3 ms of CPU per traced mutation in each process (measured
+    on a machine twice as slow). Untraced, it changes nothing measurable.
   - **Repeated spans:** a psycopg span under the append span, and the relay's `DELETE` under the
     send spans.
 
-  With those cuts, across full runs and runs of this case on its own (2026-12-01), the ratio is
-  0.65–0.78× with every trace sampled and 0.66–0.88× with 10% (most runs 0.80–0.88×): on this
-  machine a 5 s round's throughput swings by about 15% from one round to the next, so CPU time
-  per mutation is the steadier measure. What remains, in CPU per mutation measured with psutil in
-  alternating rounds:
-  - metrics on: +0.1 ms in each of the gateway and the backend;
-  - tracing with nothing sampled: another +0.3 ms (gateway) and +0.5 ms (backend), for the
-    instrumentations' hooks and non-recording spans;
-  - every trace sampled: +0.8 ms (gateway, 3 spans) and +1.1–1.3 ms (backend, about 6.5 spans),
-    about 0.2 ms a span, 0.4–0.6 ms more than with nothing sampled.
+  Where it stands (the table above; alternating 5 s rounds of the three stacks, and separate
+  runs of this case on 2026-12-01): with every trace sampled 0.73–0.77× (CPU per mutation 0.73–
+  0.74× of the untraced one), with 10% sampled 0.84–0.87×, with nothing sampled 0.85–0.88×. The
+  machine's throughput swings by up to 15% between rounds; CPU time per mutation is the steadier
+  measure. In CPU per mutation (psutil), against 1.34 ms (gateway) and 1.33 ms (backend) untraced:
+  - metrics on: nothing measurable;
+  - tracing with nothing sampled: +0.1 ms (gateway) and +0.3 ms (backend), for the psycopg and
+    redis hooks, non-recording spans and the W3C context in every envelope;
+  - every trace sampled: +0.36 ms (gateway, 3 spans) and +0.72 ms (backend, about 5.5 spans):
+    about 0.12 ms a span. py-spy puts about 45 µs of it in the SDK's span start and end, 20 µs in
+    our encoder and the batch processor's thread, and the rest in attributes, context and the
+    instrumentations' hooks.
 
-  With no span processor at all the processes spend about the same, so exporting is not the
-  cost: creating and ending the spans is. py-spy puts about 15% of the gateway's samples and 24%
-  of the backend's directly in tracing code: the SDK's span start and end (32–40 µs a span in a
-  tight loop, two to three times that in the loaded process), attributes, context, and the
-  aiohttp and psycopg hooks. The rest is spread over the app's own code, which runs slower beside
-  them. Meeting 85% at 100% sampling would need a cheaper span than the OpenTelemetry SDK's. A
-  busy deployment should lower `OTEL_TRACES_SAMPLER_ARG`: at 0.1 the cost is within the target.
+  Meeting 85% with every trace sampled would need the ten spans of a mutation to cost about
+  0.35 ms less CPU in all: more than the SDK's own share of them (about 0.4 ms). The SDK's span
+  is the floor of what the OpenTelemetry packages offer; below it is a tracer of our own, which
+  we have not written. A busy deployment should lower `OTEL_TRACES_SAMPLER_ARG`: at 0.1 the
+  cost is about the target's.
 """
 
 
