@@ -143,9 +143,10 @@ NOTES = """## Notes
   a millisecond, so what stalls is not yet known. The sampler no longer reads any entry for a
   group that has read the newest one, and counts at most 200.
 - **Tracing and metrics (target ≥ 85% of the throughput with both off, at 100% sampling): not
-  met; with 10% of the traces sampled, about met (0.84–0.87×).** The first build used the stock packages
-  throughout and kept 0.57–0.63× with every trace sampled and 0.73× with 10%. Micro-benchmarks of
-  each piece, then py-spy on the running processes, found five costs, now cut (ADRs 0029, 0030):
+  met; with 10% of the traces sampled, about met (0.84–0.87×).** The first build used the stock
+  packages throughout and kept 0.57–0.63× with every trace sampled and 0.73× with 10%.
+  Micro-benchmarks of each piece, then py-spy on the running processes, found five costs, now
+  cut (ADRs 0029, 0030):
   - **The ASGI instrumentation:** 135 µs per request with nothing sampled and 240 µs sampled, ten
     to twenty times Starlette's routing. It decodes every header for each of its nine header
     lookups, builds two generations of HTTP attributes and records OpenTelemetry metrics nobody
