@@ -31,8 +31,9 @@ from observability.server_spans import KNOWN_METHODS
 class ClientSpan:
     """A CLIENT span around one request: ``with ClientSpan(...) as call: ...; call.answered(s)``.
 
-    With no tracer (tracing off) or with instrumentation suppressed, it does nothing and adds no
-    header."""
+    With no tracer (tracing off) it does nothing. With instrumentation suppressed (beneath an
+    unsampled span, or in a background loop) it makes no span and passes on the current
+    context, if there is one."""
 
     __slots__ = ("_span",)
 
@@ -43,8 +44,13 @@ class ClientSpan:
         url: str,
         headers: MutableMapping[str, str],
     ) -> None:
-        if tracer is None or otel_context.get_value(_SUPPRESS_KEY):
-            self._span: trace.Span | None = None
+        self._span: trace.Span | None = None
+        if tracer is None:
+            return
+        if otel_context.get_value(_SUPPRESS_KEY):
+            # Beneath an unsampled span: no span, but the decision goes on to the backend. In a
+            # background loop there is no current span, and nothing is written.
+            propagate.inject(headers)
             return
         method = method if method in KNOWN_METHODS else "_OTHER"
         span = self._span = tracer.start_span(method, kind=SpanKind.CLIENT)

@@ -241,7 +241,7 @@ def span(
     base = context_of(parent) if parent is not None else None
     current = _state.tracer.start_span(name, base, kind, attributes)
     active = trace.set_span_in_context(current, base)
-    if leaf:
+    if leaf or not current.is_recording():  # unsampled: nothing beneath is sampled either
         active = otel_context.set_value(_SUPPRESS_KEY, True, active)
     token = otel_context.attach(active)
     try:
@@ -312,7 +312,10 @@ def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
         )  # fmt: skip
     # The pipelined XADD runs as a child of the batch's first send span (instrumented again:
     # the relay's loop is untraced), so the trace shows the Redis round trip itself.
-    token = otel_context.attach(trace.set_span_in_context(spans[0], otel_context.Context()))
+    active = trace.set_span_in_context(spans[0], otel_context.Context())
+    if not spans[0].is_recording():  # its XADD span would not be sampled either
+        active = otel_context.set_value(_SUPPRESS_KEY, True, active)
+    token = otel_context.attach(active)
     try:
         yield
     except BaseException as exc:

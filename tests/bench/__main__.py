@@ -171,8 +171,10 @@ NOTES = """## Notes
   machine's throughput swings by up to 15% between rounds; CPU time per mutation is the steadier
   measure. In CPU per mutation (psutil), against 1.34 ms (gateway) and 1.33 ms (backend) untraced:
   - metrics on: nothing measurable;
-  - tracing with nothing sampled: +0.1 ms (gateway) and +0.3 ms (backend), for the psycopg and
-    redis hooks, non-recording spans and the W3C context in every envelope;
+  - tracing with nothing sampled: about +0.15 ms (gateway) and +0.3 ms (backend), for
+    non-recording spans, the W3C context in every request and envelope, and the metrics; the
+    backend's was 0.4 ms before the instrumentations stopped running beneath unsampled spans
+    (ADR 0030);
   - every trace sampled: +0.36 ms (gateway, 3 spans) and +0.72 ms (backend, about 5.5 spans):
     about 0.12 ms a span. py-spy puts about 45 µs of it in the SDK's span start and end, 20 µs in
     our encoder and the batch processor's thread, and the rest in attributes, context and the

@@ -4,9 +4,13 @@ out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import psycopg
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from observability import tracing
+from tests.conftest import Servers
 from tests.observability.conftest import Spans
 from tests.support.serving import serve
 from tests.support.waiting import eventually
@@ -129,3 +134,46 @@ async def test_an_unknown_method_is_named_other(spans: Spans) -> None:
         (span,) = await _spans_of(spans, 1)
     assert (span.attributes or {})["http.request.method"] == "_OTHER"
     assert span.name == "_OTHER /api/items/{id}"
+
+
+class CountingSampler(Sampler):
+    """The sampler of a provider, noting the name of every span it is asked about."""
+
+    def __init__(self, inner: Sampler) -> None:
+        self.inner = inner
+        self.asked: list[str] = []
+
+    def should_sample(self, parent_context: Any, trace_id: int, name: str, *args: Any,
+                      **kwargs: Any) -> SamplingResult:  # fmt: skip
+        self.asked.append(name)
+        return self.inner.should_sample(parent_context, trace_id, name, *args, **kwargs)
+
+    def get_description(self) -> str:
+        return f"Counting({self.inner.get_description()})"
+
+
+async def test_nothing_beneath_an_unsampled_request_is_instrumented(servers: Servers) -> None:
+    """Beneath an unsampled span nothing is sampled: the psycopg instrumentation does not run
+    (it would start a span that records nothing); our own spans still carry the context on."""
+    sampler = CountingSampler(ParentBased(ALWAYS_OFF))
+    provider = TracerProvider(sampler=sampler)
+    tracing.enable(provider)
+
+    async def query(request: Request) -> Response:
+        async with await psycopg.AsyncConnection.connect(servers.database_url) as conn:
+            await (await conn.execute("SELECT 1")).fetchone()
+        with tracing.span("inner") as inner:
+            assert inner.get_span_context().trace_id == int(TRACE_ID, 16)
+        return Response()
+
+    try:
+        app = Starlette(routes=[Route("/query", query)])
+        tracing.instrument_app(app)
+        async with serve(app, lifespan="off") as url, httpx.AsyncClient(base_url=url) as client:
+            unsampled = f"00-{TRACE_ID}-{PARENT_ID}-00"
+            answer = await client.get("/query", headers={"traceparent": unsampled})
+    finally:
+        tracing.disable()
+        provider.shutdown()
+    assert answer.status_code == 200
+    assert sampler.asked == ["GET", "inner"]  # no span for the query
