@@ -143,8 +143,8 @@ NOTES = """## Notes
   a millisecond, so what stalls is not yet known. The sampler no longer reads any entry for a
   group that has read the newest one, and counts at most 200.
 - **Tracing and metrics (target ≥ 85% of the throughput with both off, at 100% sampling): not
-  met; with 10% of the traces sampled, about met (0.84–0.87×).** The first build used the stock
-  packages throughout and kept 0.57–0.63× with every trace sampled and 0.73× with 10%.
+  met; with 10% of the traces sampled, met in most runs (0.84–0.92×).** The first build used the
+  stock packages throughout and kept 0.57–0.63× with every trace sampled and 0.73× with 10%.
   Micro-benchmarks of each piece, then py-spy on the running processes, found five costs, now
   cut (ADRs 0029, 0030):
   - **The ASGI instrumentation:** 135 µs per request with nothing sampled and 240 µs sampled, ten
@@ -166,8 +166,8 @@ NOTES = """## Notes
     send spans.
 
   Where it stands (the table above; alternating 5 s rounds of the three stacks, and separate
-  runs of this case on 2026-12-01): with every trace sampled 0.73–0.77× (CPU per mutation 0.73–
-  0.74× of the untraced one), with 10% sampled 0.84–0.87×, with nothing sampled 0.85–0.88×. The
+  runs of this case on 2026-12-01): with every trace sampled 0.73–0.77× (CPU per mutation 0.70–
+  0.74× of the untraced one), with 10% sampled 0.84–0.92×, with nothing sampled 0.85–0.88×. The
   machine's throughput swings by up to 15% between rounds; CPU time per mutation is the steadier
   measure. In CPU per mutation (psutil), against 1.34 ms (gateway) and 1.33 ms (backend) untraced:
   - metrics on: nothing measurable;
@@ -184,7 +184,7 @@ NOTES = """## Notes
   0.35 ms less CPU in all: more than the SDK's own share of them (about 0.4 ms). The SDK's span
   is the floor of what the OpenTelemetry packages offer; below it is a tracer of our own, which
   we have not written. A busy deployment should lower `OTEL_TRACES_SAMPLER_ARG`: at 0.1 the
-  cost is about the target's.
+  cost is about the target's, or less.
 """
 
 
