@@ -148,14 +148,17 @@ class RateLimiter:
         if self._spend(keys):
             return 0.0
         # One batch in flight per bucket: concurrent operations wait for it instead of each
-        # taking a batch of its own (which would drain the bucket for tokens nobody uses).
-        # The locks are taken in one order (IP, then principal), so no two operations wait on
-        # each other.
+        # taking a batch of its own (which would drain the bucket for tokens nobody uses). Only
+        # the buckets whose lease is spent are locked, in one order (IP, then principal), so no
+        # two operations wait on each other.
         if len(self._locks) > 10_000:
             self._locks.clear()
+        now = time.monotonic()
         async with contextlib.AsyncExitStack() as locks:
             for key in keys:
-                await locks.enter_async_context(self._locks.setdefault(key, asyncio.Lock()))
+                if self._left(key, now) < 1:
+                    lock = self._locks.setdefault(key, asyncio.Lock())
+                    await locks.enter_async_context(lock)
             if self._spend(keys):
                 return 0.0
             now = time.monotonic()
