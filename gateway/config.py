@@ -10,6 +10,8 @@ from backend.platform.config import env_float, env_int
 from backend.platform.services import parse_service_urls
 from gateway.auth import DEFAULT_NAMESPACE, TokenSettings
 
+LOOPBACK = ("127.0.0.1", "::1")
+
 
 @dataclass(frozen=True)
 class GatewaySettings:
@@ -58,7 +60,7 @@ class GatewaySettings:
     rate_limit_ip_burst: int = 200
     rate_limit_principal_per_second: float = 50.0
     rate_limit_principal_burst: int = 100
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    trusted_proxies: tuple[str, ...] = LOOPBACK
     """Addresses or networks whose ``X-Forwarded-For`` names the client (the rightmost address
     not among them): the load balancer in front of the gateway (``MALLBOTS_TRUSTED_PROXIES``)."""
 
@@ -118,7 +120,7 @@ class GatewaySettings:
 
 
 def trusted_proxies_from_env() -> tuple[str, ...]:
-    raw = os.environ.get("MALLBOTS_TRUSTED_PROXIES", "127.0.0.1,::1")
+    raw = os.environ.get("MALLBOTS_TRUSTED_PROXIES", ",".join(LOOPBACK))
     proxies = tuple(p.strip() for p in raw.split(",") if p.strip())
     for proxy in proxies:
         if proxy == "*":

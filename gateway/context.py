@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from backend.platform.principal import ANONYMOUS, Principal
 from gateway.backend import BackendClient
-from gateway.budget import spend_backend_call
+from gateway.budget import spend_backend_call, start_payload
 
 T = TypeVar("T")
 
@@ -46,6 +46,13 @@ class Context:
         return await self.backend.request(
             method, path, body, headers=self.headers, params=params or None
         )
+
+    def start_payload(self) -> None:
+        """Before each subscription payload: a budget of backend calls of its own, and no
+        DataLoader of the last payload (a WebSocket connection keeps one context for all of its
+        operations and their whole life), so references (an item's product) are read anew."""
+        self._loaders.clear()
+        start_payload(self.max_backend_calls)
 
     def loader(
         self, name: str, load: Callable[[list[str]], Awaitable[list[Any]]]

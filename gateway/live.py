@@ -41,7 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from backend.platform.principal import Principal
-from gateway import budget, telemetry
+from gateway import telemetry
 from gateway.context import Context
 from gateway.hub import HubStopped, Subscriber, Update
 
@@ -144,9 +144,9 @@ def _render(executor: Executor[Any], value: Any, schema: BaseSchema) -> Payload:
     without waiting, else a task that others of the same operation await with this one."""
     per_event = executor.build_per_event_executor(value)
     context = per_event.context_value
-    if isinstance(context, Context):
-        per_event.context_value = dataclasses.replace(context, _loaders={})
-        budget.start_payload(context.max_backend_calls)
+    if isinstance(context, Context):  # a copy: renders of two updates may overlap
+        per_event.context_value = payload_context = dataclasses.replace(context, _loaders={})
+        payload_context.start_payload()
     result = execute_subscription_event(per_event)
     if isinstance(result, ExecutionResult):
         return _encode(result, schema)

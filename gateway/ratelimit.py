@@ -145,34 +145,40 @@ class RateLimiter:
             digest = hashlib.sha256(principal.encode()).hexdigest()[:32]
             buckets[f"{PREFIX}principal:{digest}"] = self.per_principal
         keys = list(buckets)
-        if self._spend(keys):
-            return 0.0
-        # One batch in flight per bucket: concurrent operations wait for it instead of each
-        # taking a batch of its own (which would drain the bucket for tokens nobody uses). Only
-        # the buckets whose lease is spent are locked, in one order (IP, then principal), so no
-        # two operations wait on each other.
+        while not self._spend(keys):
+            wait = await self._refill(buckets)
+            if wait is None:  # the limiter is unavailable: let it through
+                return 0.0
+            if wait > 0:
+                return wait
+            # Taken: spent on the next turn (or taken again, if another operation spent a
+            # lease that was not locked here first).
+        return 0.0
+
+    async def _refill(self, buckets: dict[str, Bucket]) -> float | None:
+        """Refill the spent leases of ``buckets``: 0 when they hold tokens again, the seconds
+        to wait when a bucket is empty, None when Redis cannot be reached.
+
+        One batch in flight per bucket: concurrent operations wait for it instead of each taking
+        a batch of its own (which would drain the bucket for tokens nobody uses). Only the
+        buckets whose lease is spent are locked, in one order (IP, then principal), so no two
+        operations wait on each other."""
         if len(self._locks) > 10_000:
             self._locks.clear()
         now = time.monotonic()
         async with contextlib.AsyncExitStack() as locks:
-            for key in keys:
+            for key in buckets:
                 if self._left(key, now) < 1:
-                    lock = self._locks.setdefault(key, asyncio.Lock())
-                    await locks.enter_async_context(lock)
-            if self._spend(keys):
-                return 0.0
+                    await locks.enter_async_context(self._locks.setdefault(key, asyncio.Lock()))
             now = time.monotonic()
             wanted = {key: b for key, b in buckets.items() if self._left(key, now) < 1}
-            wait = await self._take(wanted, now)
-            if wait > 0 or not self._spend(keys):  # not spent: Redis is down, let it through
-                return wait
-            return 0.0
+            return await self._take(wanted, now) if wanted else 0.0
 
-    async def _take(self, buckets: dict[str, Bucket], now: float) -> float:
+    async def _take(self, buckets: dict[str, Bucket], now: float) -> float | None:
         """Take a batch from each of ``buckets`` into its lease; the seconds to wait if one of
-        them is empty (then none is taken from)."""
+        them is empty (then none is taken from); None if Redis cannot be reached."""
         if now < self.down_until:
-            return 0.0
+            return None
         args: list[float] = []
         for bucket in buckets.values():
             args += [bucket.lease, bucket.per_second, bucket.burst]
@@ -185,7 +191,7 @@ class RateLimiter:
                 RETRY_SECONDS,
                 error,
             )
-            return 0.0
+            return None
         if len(self._leases) > 10_000:
             self._leases.clear()
         for key, granted in zip(buckets, grants, strict=True):

@@ -20,11 +20,10 @@ from collections.abc import MutableMapping
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY as _SUPPRESS_KEY
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from observability import suppression
 from observability.server_spans import KNOWN_METHODS
 
 
@@ -47,7 +46,7 @@ class ClientSpan:
         self._span: trace.Span | None = None
         if tracer is None:
             return
-        if otel_context.get_value(_SUPPRESS_KEY):
+        if suppression.is_suppressed():
             # Beneath an unsampled span: no span, but the decision goes on to the backend. In a
             # background loop there is no current span, and nothing is written.
             propagate.inject(headers)

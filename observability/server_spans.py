@@ -22,8 +22,9 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY as _SUPPRESS_KEY
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from observability import suppression
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,12 +63,9 @@ class ServerSpans:
             method if kind == "http" else scope["path"], context=parent, kind=SpanKind.SERVER
         )
         recording = span.is_recording()
-        active = trace.set_span_in_context(span, parent)
         if recording:
             span.set_attributes(_request_attributes(scope, method))
-        else:  # nothing beneath an unsampled span is sampled: the instrumentations need not run
-            active = otel_context.set_value(_SUPPRESS_KEY, True, active)
-        token = otel_context.attach(active)
+        token = otel_context.attach(suppression.current(span, parent))
         status: int | None = None
 
         async def traced_send(message: Message) -> None:

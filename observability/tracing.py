@@ -32,13 +32,13 @@ from urllib.parse import unquote
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY as _SUPPRESS_KEY
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from observability import suppression
 from observability.client_spans import ClientSpan
 
 MESSAGING_SYSTEM = "redis"
@@ -204,7 +204,7 @@ def untraced_task() -> None:
     """Suppress instrumentation for the rest of the current task (a background loop): its polls
     start no traces. The spans it starts from a message's context trace again."""
     if _state.enabled:
-        otel_context.attach(otel_context.set_value(_SUPPRESS_KEY, True))
+        otel_context.attach(suppression.suppressed())
 
 
 def inject(metadata: MutableMapping[str, str]) -> None:
@@ -240,10 +240,7 @@ def span(
     # generator-based context managers, a noticeable part of a span's cost (ADR 0029).
     base = context_of(parent) if parent is not None else None
     current = _state.tracer.start_span(name, base, kind, attributes)
-    active = trace.set_span_in_context(current, base)
-    if leaf or not current.is_recording():  # unsampled: nothing beneath is sampled either
-        active = otel_context.set_value(_SUPPRESS_KEY, True, active)
-    token = otel_context.attach(active)
+    token = otel_context.attach(suppression.current(current, base, leaf=leaf))
     try:
         yield current
     except BaseException as exc:
@@ -312,10 +309,7 @@ def send(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> Iterator[None]:
         )  # fmt: skip
     # The pipelined XADD runs as a child of the batch's first send span (instrumented again:
     # the relay's loop is untraced), so the trace shows the Redis round trip itself.
-    active = trace.set_span_in_context(spans[0], otel_context.Context())
-    if not spans[0].is_recording():  # its XADD span would not be sampled either
-        active = otel_context.set_value(_SUPPRESS_KEY, True, active)
-    token = otel_context.attach(active)
+    token = otel_context.attach(suppression.current(spans[0], otel_context.Context()))
     try:
         yield
     except BaseException as exc:

@@ -28,7 +28,7 @@ from backend.baskets.messages import PROJECTION as BASKETS
 from backend.depot.messages import PROJECTION as SHOPPING_LISTS
 from backend.ordering.messages import PROJECTION as ORDERS
 from backend.stores.messages import PROJECTION as CATALOG
-from gateway import budget, live, telemetry
+from gateway import live, telemetry
 from gateway.authorization import require, require_customer
 from gateway.errors import graphql_error
 from gateway.hub import Predicate, SubscriptionHub, Update, parse_cursor
@@ -139,28 +139,19 @@ async def follow(
         telemetry.active_subscription(info.field_name, live.transport()),
     ):
         if after is None:
-            _next_payload(info)
+            ctx(info).start_payload()
             yield await snapshot(await subscriber.start_at_end())
         else:
             async for update in subscriber.replay(after):
-                _next_payload(info)
+                ctx(info).start_payload()
                 yield convert(update)
         sink = live.current_sink()
         if sink is not None:
             await live.deliver(sink, subscriber, convert, info.schema)
             return
         async for update in subscriber:
-            _next_payload(info)
+            ctx(info).start_payload()
             yield convert(update)
-
-
-def _next_payload(info: Info) -> None:
-    """Before each payload: a budget of backend calls of its own; and, since a WebSocket
-    connection keeps one context for all of its operations and their whole life, no DataLoader
-    of the last payload, so references (an item's product) are read anew."""
-    context = ctx(info)
-    context._loaders.clear()
-    budget.start_payload(context.max_backend_calls)
 
 
 def _order_update(update: Update) -> OrderUpdate:

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -170,13 +171,21 @@ async def test_a_withdrawn_key_stops_verifying_and_an_unreachable_provider_keeps
     assert await eventually(refused, bool)
 
 
+@dataclass(frozen=True)
+class FromNow:
+    """A time claim, in seconds from when the test runs (not from when it was collected: a long
+    run would bring a collection-time ``nbf`` within the leeway)."""
+
+    seconds: int
+
+
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
         ({"iss": "https://elsewhere"}, "Invalid issuer"),
         ({"aud": "another-api"}, "Audience doesn't match"),
-        ({"exp": int(time.time()) - 120}, "Signature has expired"),
-        ({"nbf": int(time.time()) + 120}, "The token is not yet valid"),
+        ({"exp": FromNow(-120)}, "Signature has expired"),
+        ({"nbf": FromNow(120)}, "The token is not yet valid"),
         ({NS: {"role": "service"}}, "cannot claim the service role"),
         ({NS: {"role": "root"}}, "unknown role"),
         ({NS: None}, "has no"),
@@ -187,7 +196,9 @@ async def test_the_standard_claims_are_checked(
 ) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwks.publish("k1", RSAAlgorithm.to_jwk(key.public_key()), "RS256")
-    token = jwt.encode(claims(**changes), key, algorithm="RS256", headers={"kid": "k1"})
+    now = int(time.time())
+    resolved = {k: now + v.seconds if isinstance(v, FromNow) else v for k, v in changes.items()}
+    token = jwt.encode(claims(**resolved), key, algorithm="RS256", headers={"kid": "k1"})
     with pytest.raises(AuthenticationFailed, match=problem):
         await authenticator(jwks).verify(token)
 

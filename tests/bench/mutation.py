@@ -39,23 +39,35 @@ async def drive(
     warmup: float,
     seconds: float,
     headers: dict[str, str],
+    window: tuple[Callable[[], None], Callable[[], None]] | None = None,
 ) -> Load:
     """``clients`` connections, each sending its next request (with ``headers``) as soon as the
     last one is answered, for ``warmup`` + ``seconds``; the rate and latencies (ms) of the
-    measured part."""
+    measured part. ``window``: called when the measured part opens (the first request sent
+    after the warm-up) and when it closes (the first answer after its end), to take readings of
+    the servers over the same span."""
     connections = [await HTTPConnection.open(url, headers) for _ in range(clients)]
     latencies: list[float] = []
     completed = 0
     start = time.perf_counter() + warmup
     end = start + seconds
+    pending = list(window or ())
+    """The window's calls still to make: when it opens, when it closes."""
+
+    def edge() -> None:
+        pending.pop(0)()
 
     async def client(index: int) -> None:
         nonlocal completed
         connection, bodies = connections[index], bodies_of(index)
         n = 0
         while (sent := time.perf_counter()) < end:
+            if sent >= start and len(pending) == 2:
+                edge()
             status, body = await connection.request("POST", "/graphql", bodies[n % len(bodies)])
             answered = time.perf_counter()
+            if answered > end and len(pending) == 1:
+                edge()
             n += 1
             if status != 200 or b'"errors"' in body:
                 raise BenchError(f"mutation failed: {status} {body[:300]!r}")
@@ -69,6 +81,8 @@ async def drive(
     finally:
         for connection in connections:
             await connection.close()
+    if len(pending) == 1:  # no answer came after the end: the window closes with the load
+        edge()
     return Load(completed / seconds, latencies)
 
 

@@ -6,15 +6,14 @@ backend and gateway processes on a fresh database and a Redis database of its ow
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
 from tests.bench.mutation import Load, add_item_bodies, drive
 from tests.bench.report import Row, median
-from tests.bench.stack import mall_stack
+from tests.bench.stack import MallStack, mall_stack
 from tests.support.otlp import otlp_receiver
 
 
@@ -69,20 +68,9 @@ async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> 
                 for _ in range(rounds):
                     for name, stack in stacks.items():
                         bodies, bearer = requests[name]
-                        run = asyncio.create_task(
-                            drive(stack.gateway.url, bodies, clients, warmup, seconds, bearer)
-                        )
-                        servers = [psutil.Process(stack.gateway.pid),
-                                   psutil.Process(stack.backend.pid)]  # fmt: skip
-                        await asyncio.sleep(warmup)
-                        before = _cpu_seconds(servers)
-                        await asyncio.sleep(seconds)
-                        used = _cpu_seconds(servers) - before
-                        load = await run
+                        load, used = await _round(stack, bodies, bearer, clients, warmup, seconds)
                         results.setdefault((name, clients), []).append(load)
-                        cpu.setdefault((name, clients), []).append(
-                            used * 1000 / max(load.rate * seconds, 1)
-                        )
+                        cpu.setdefault((name, clients), []).append(used)
             received = every.received - received_before
     if received == 0 or tenth.received == 0:
         raise RuntimeError("tracing was on but an OTLP receiver got no span")
@@ -106,6 +94,27 @@ async def observability_rows(database_url: str, redis_url: str, smoke: bool) -> 
                     "ms", anchor, _mean(cpu[("off", clients)]), higher_is_better=False),
             ]  # fmt: skip
     return rows
+
+
+async def _round(
+    stack: MallStack,
+    bodies: Callable[[int], list[bytes]],
+    bearer: dict[str, str],
+    clients: int,
+    warmup: float,
+    seconds: float,
+) -> tuple[Load, float]:
+    """One round of load on ``stack``: its result, and the CPU milliseconds its gateway and
+    backend spent per mutation over the round's measured part."""
+    servers = [psutil.Process(stack.gateway.pid), psutil.Process(stack.backend.pid)]
+    readings: list[float] = []
+
+    def read() -> None:
+        readings.append(_cpu_seconds(servers))
+
+    load = await drive(stack.gateway.url, bodies, clients, warmup, seconds, bearer, (read, read))
+    used = readings[1] - readings[0]
+    return load, used * 1000 / max(load.rate * seconds, 1)
 
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:

@@ -422,15 +422,27 @@ async def _overflowed(subscriber: Any) -> bool:
 
 
 async def test_the_hub_stops_promptly_and_ends_its_subscribers(servers: Servers) -> None:
+    redis = aioredis.from_url(servers.redis_url)
+    others = {c["id"] for c in await redis.client_list() if c["name"] == CLIENT_NAME}
+
+    async def blocked_in_xread() -> bool:
+        """Whether this hub's reader (a connection no other hub has) sits in its XREAD."""
+        clients = await redis.client_list()
+        return any(c["name"] == CLIENT_NAME and c["id"] not in others and "b" in c["flags"]
+                   for c in clients)  # fmt: skip
+
     hub = SubscriptionHub(servers.redis_url, block_ms=5000)
     await hub.start()
-    async with hub.subscribe("orders", key="any") as subscriber:
-        await subscriber.start_at_end()
-        waiting = asyncio.create_task(anext(aiter(subscriber), None))
-        await asyncio.sleep(0.2)  # let the reader sit in its blocking XREAD
-        await asyncio.wait_for(hub.stop(), 2)
-        assert await asyncio.wait_for(waiting, 2) is None
-    assert hub.subscriber_count == 0
+    try:
+        async with hub.subscribe("orders", key="any") as subscriber:
+            await subscriber.start_at_end()
+            waiting = asyncio.create_task(anext(aiter(subscriber), None))
+            await eventually(blocked_in_xread, bool)
+            await asyncio.wait_for(hub.stop(), 2)
+            assert await asyncio.wait_for(waiting, 2) is None
+        assert hub.subscriber_count == 0
+    finally:
+        await redis.aclose()
 
 
 CATALOG_WITH_STORES = """subscription($id: ID!, $after: String) {

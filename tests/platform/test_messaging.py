@@ -20,6 +20,7 @@ from backend.platform.consumer import DLQ_SUFFIX, DeliverySettings, StreamConsum
 from backend.platform.embedded import EmbeddedRedis, remove_tree
 from backend.platform.messages import ENVELOPE_FIELD, Message, new_message
 from backend.platform.module import ModuleContext
+from backend.platform.relay import OutboxRelay
 from backend.platform.streams import list_dead_letters, trim_acknowledged
 from tests.conftest import Servers
 from tests.support.counter import CounterIncremented, increment, topic_of
@@ -268,6 +269,10 @@ async def test_nothing_is_lost_while_redis_is_down(context: ModuleContext) -> No
     assert [total for _, _, total in rows] == list(range(1, 51))
 
 
+async def _leads(relay: OutboxRelay) -> bool:
+    return relay.is_leader
+
+
 async def _relay_waits(context: ModuleContext) -> bool:
     """Whether a relay's lease session sits idle after its outbox read (it listens before it
     reads, so it is now waiting for a notification or the next poll)."""
@@ -293,7 +298,7 @@ async def test_a_waiting_relay_in_another_process_is_woken_by_notify(
     writer.attach(context.pool, context.redis, servers.database_url)
     topic = topic_of(context.name)
     async with running(slow.relay.run):
-        await eventually(lambda: asyncio.sleep(0, slow.relay.is_leader), bool)
+        await eventually(lambda: _leads(slow.relay), bool)
         await eventually(lambda: _relay_waits(context), bool)  # drained, now waiting
         await increment(writer, "notified")
         assert not writer.relay.is_leader
@@ -323,8 +328,6 @@ async def test_a_frozen_leader_loses_the_lease_within_seconds(
 ) -> None:
     """A leader frozen with SIGSTOP keeps its TCP connection alive (the kernel still answers),
     so only the server's idle-session timeout frees its advisory lock: then a standby relays."""
-    from backend.platform.relay import OutboxRelay
-
     monkeypatch.setenv("MALLBOTS_RELAY_LEASE_SECONDS", "1.5")
     topic = topic_of(context.name)
     worker = Worker("relay", context.name, servers, fault=None)

@@ -10,6 +10,7 @@ from typing import Any
 import uvicorn
 
 from backend.platform.embedded import free_port
+from tests.support.waiting import eventually
 
 
 @contextlib.asynccontextmanager
@@ -25,17 +26,19 @@ async def serve(app: Any, port: int | None = None, *, lifespan: str = "auto") ->
 
 @contextlib.asynccontextmanager
 async def serve_config(config: uvicorn.Config) -> AsyncIterator[str]:
-    """uvicorn serving as ``config`` says (on 127.0.0.1) until the block ends; its base URL."""
-    app, port = config.app, config.port
+    """uvicorn serving as ``config`` says until the block ends; its base URL."""
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    while not server.started:  # uvicorn offers no event for this; its flag is the condition
+
+    async def started() -> bool:  # uvicorn offers no event for this; its flag is the condition
         if serving.done():
             serving.result()
-            raise RuntimeError(f"{type(app).__name__} did not start on port {port}")
-        await asyncio.sleep(0.02)
+            raise RuntimeError(f"{type(config.app).__name__} did not start on port {config.port}")
+        return server.started
+
+    await eventually(started, bool, timeout=60)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{config.host}:{config.port}"
     finally:
         server.should_exit = True
         await serving
