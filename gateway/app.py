@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import uvicorn
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,6 +36,7 @@ from gateway.context import Context
 from gateway.errors import with_default_codes
 from gateway.hub import SubscriptionHub
 from gateway.limits import Extension, Limits, operation_limits
+from gateway.ratelimit import refused_authentication
 from gateway.schema import build_schema
 from observability import metrics, tracing
 
@@ -95,10 +97,12 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         try:
             request = Request(scope=scope, receive=receive)
             response = await self.run(request)
-            http_spec.finish(request, response)
         except HTTPException as error:
             response = refusal(error.status_code, error.reason)
-            http_spec.finish(request, response)
+        except RateLimited as limited:
+            body = http_spec.shape(request, {"data": None, "errors": [limited.error.formatted]})
+            response = JSONResponse(body)
+        http_spec.finish(request, response)
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -139,6 +143,9 @@ class MallBotsGraphQL(GraphQL[Context, None]):
             try:
                 context.principal = await self.authenticator.principal(headers.get("authorization"))
             except AuthenticationFailed as exc:
+                limited = await refused_authentication(self.state.get("ratelimiter"), context)
+                if limited is not None:
+                    raise RateLimited(limited) from None
                 raise HTTPException(401, str(exc)) from None
         return context
 
@@ -154,10 +161,22 @@ class MallBotsGraphQL(GraphQL[Context, None]):
                 raise AuthenticationFailed("the token must be a string")
             context.principal = await self.authenticator.principal(authorization)
         except AuthenticationFailed as exc:
+            limited = await refused_authentication(self.state.get("ratelimiter"), context)
+            if limited is not None:
+                raise ConnectionRejectionError(dict(limited.formatted)) from None
             raise ConnectionRejectionError(
                 {"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}
             ) from None
         return UNSET  # type: ignore[no-any-return]
+
+
+class RateLimited(Exception):
+    """A request refused by the rate limiter before Strawberry runs it (its token was refused
+    and its client IP's bucket is empty): answered as the limiter's extension answers."""
+
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 _REFUSAL_CODES = {

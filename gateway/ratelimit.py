@@ -3,10 +3,10 @@ gateway replica.
 
 Each operation (an HTTP request's query or mutation, a WebSocket subscription) takes one token
 from the bucket of its client IP and, once the request is authenticated, one from the bucket of
-its principal. A process takes tokens ahead from each bucket in small batches
-(:data:`LEASE_FRACTION`) and spends them locally for at most :data:`LEASE_SECONDS`, so most
-operations need no Redis round trip; the tokens still come out of the shared buckets, so the
-limits hold across replicas.
+its principal; a request whose token is refused takes one from its client IP's bucket. A
+process takes tokens ahead from each bucket in small batches (:data:`LEASE_FRACTION`) and spends
+them locally for at most :data:`LEASE_SECONDS`, so most operations need no Redis round trip; the
+tokens still come out of the shared buckets, so the limits hold across replicas.
 
 A bucket holds at most ``burst`` tokens and refills at ``per_second``. One Lua
 script checks and takes from both buckets atomically, with Redis's own clock (so replicas on
@@ -34,6 +34,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import redis.exceptions
+from graphql import GraphQLError
 
 from gateway.errors import graphql_error
 from gateway.refusals import RefusingExtension
@@ -231,6 +232,24 @@ def _address_key(address: str) -> str:
     return str(ipaddress.IPv6Network((parsed, 64), strict=False))
 
 
+def rate_limited_error(wait: float) -> GraphQLError:
+    seconds = max(1, math.ceil(wait))
+    return graphql_error(
+        f"too many requests; retry in {seconds} s", "RATE_LIMITED", retryAfterSeconds=seconds
+    )
+
+
+async def refused_authentication(limiter: RateLimiter | None, context: Any) -> GraphQLError | None:
+    """A request whose token is refused still takes a token from its client IP's bucket, as it
+    would have had it been let in (the refusal comes before any operation, so the limiter's
+    extension never sees it): guessing tokens or replaying stale ones is limited like any other
+    traffic. The error to answer instead of the refusal once the IP's bucket is empty."""
+    if limiter is None:
+        return None
+    wait = await limiter.wait_seconds(client_ip(context), None)
+    return rate_limited_error(wait) if wait > 0 else None
+
+
 class RateLimit(RefusingExtension):
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
@@ -239,12 +258,5 @@ class RateLimit(RefusingExtension):
         context = self.execution_context.context
         wait = await self.limiter.wait_seconds(client_ip(context), principal_key(context))
         if wait > 0:
-            seconds = max(1, math.ceil(wait))
-            self.refuse(
-                graphql_error(
-                    f"too many requests; retry in {seconds} s",
-                    "RATE_LIMITED",
-                    retryAfterSeconds=seconds,
-                )
-            )
+            self.refuse(rate_limited_error(wait))
         yield

@@ -119,6 +119,44 @@ async def test_each_websocket_subscription_takes_a_token(servers: Servers) -> No
     assert codes == ["BACKEND_UNAVAILABLE", "BACKEND_UNAVAILABLE", "RATE_LIMITED"]
 
 
+async def test_refused_tokens_take_from_the_client_ips_bucket(servers: Servers) -> None:
+    """A request whose token is refused is stopped before any operation runs, yet it spends a
+    token of its address like any other request: guessing or replaying tokens is limited too,
+    and the address's signed-in traffic shares the same bucket."""
+    async with running_gateway(
+        NO_BACKEND, servers.redis_url, rate_limit=True,
+        rate_limit_ip_burst=2, rate_limit_ip_per_second=0.01,
+    ) as gateway:  # fmt: skip
+        forged = {"Authorization": "Bearer not.a.token"}
+        refused = [await post(gateway, forged) for _ in range(3)]
+        valid = await post(gateway, auth_headers("customer", customer_id=str(uuid.uuid4())))
+    assert [r.status_code for r in refused] == [401, 401, 429]
+    assert refused[0].json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    (error,) = refused[2].json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert refused[2].headers["retry-after"] == str(error["extensions"]["retryAfterSeconds"])
+    assert refused[2].json()["data"] is None
+    assert valid.status_code == 429
+
+
+async def test_refused_websocket_tokens_take_from_the_client_ips_bucket(servers: Servers) -> None:
+    """The same for a WebSocket's ``connection_init`` (graphql-ws sends the rejection's payload;
+    graphql-transport-ws only closes with 4403)."""
+    init = {"type": "connection_init", "payload": {"Authorization": "Bearer not.a.token"}}
+    async with running_gateway(
+        NO_BACKEND, servers.redis_url, rate_limit=True,
+        rate_limit_ip_burst=1, rate_limit_ip_per_second=0.01,
+    ) as gateway:  # fmt: skip
+        codes = []
+        for _ in range(2):
+            async with connect(gateway.ws_url, subprotocols=["graphql-ws"]) as ws:  # type: ignore[list-item]
+                await ws.send(orjson.dumps(init).decode())
+                answer = orjson.loads(await ws.recv())
+                assert answer["type"] == "connection_error"
+                codes.append(answer["payload"]["extensions"]["code"])
+    assert codes == ["UNAUTHENTICATED", "RATE_LIMITED"]
+
+
 async def test_an_unreachable_redis_lets_requests_through(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
