@@ -22,7 +22,7 @@ from starlette.responses import Response
 from observability import logs, metrics, tracing
 from tests.conftest import Servers
 from tests.observability.conftest import Spans, json_lines
-from tests.support.otlp import otlp_receiver
+from tests.support.otlp import otlp_grpc_receiver, otlp_receiver
 
 
 @pytest.mark.parametrize(
@@ -87,9 +87,16 @@ def test_resource_attributes() -> None:
     assert renamed.attributes["service.name"] == "shop-backend"
 
 
-async def test_spans_reach_an_otlp_http_receiver(monkeypatch: pytest.MonkeyPatch) -> None:
-    async with otlp_receiver() as receiver:
-        environ = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "MALLBOTS_ENV": "test"}
+@pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
+async def test_spans_reach_an_otlp_receiver(monkeypatch: pytest.MonkeyPatch, protocol: str) -> None:
+    receiving = otlp_receiver() if protocol != "grpc" else otlp_grpc_receiver()
+    async with receiving as receiver:
+        environ = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+            "OTEL_EXPORTER_OTLP_INSECURE": "true",
+            "MALLBOTS_ENV": "test",
+        }
         for key, value in environ.items():  # the exporter reads the standard settings itself
             monkeypatch.setenv(key, value)
         provider = tracing.provider_from_env("mallbots-gateway", environ)

@@ -1,7 +1,8 @@
-"""A tiny OTLP/HTTP trace receiver on 127.0.0.1: decodes what exporters send, keeps or discards it.
+"""Tiny OTLP trace receivers on 127.0.0.1 (HTTP, and gRPC): decode what exporters send, keep
+or discard it.
 
-The tests check that the exporter's spans arrive whole; the benchmark exports to it with
-``keep=False`` to measure what tracing costs the process that exports.
+The tests check that the exporter's spans arrive whole; the benchmark exports to the HTTP one
+with ``keep=False`` to measure what tracing costs the process that exports.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import (
+    TraceServiceServicer,
+    add_TraceServiceServicer_to_server,
 )
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -41,22 +47,49 @@ def _attributes(resource: Any) -> dict[str, Any]:
     return {a.key: a.value.string_value for a in resource.attributes}
 
 
+def _take(receiver: Receiver, export: ExportTraceServiceRequest) -> None:
+    for resource_spans in export.resource_spans:
+        resource = _attributes(resource_spans.resource)
+        for scope_spans in resource_spans.scope_spans:
+            receiver.received += len(scope_spans.spans)
+            if receiver.keep:
+                receiver.spans += [(resource, span) for span in scope_spans.spans]
+
+
 @contextlib.asynccontextmanager
 async def otlp_receiver(*, keep: bool = True) -> AsyncIterator[Receiver]:
+    """OTLP/HTTP (protobuf) at ``url`` + ``/v1/traces``."""
     port = free_port()
     receiver = Receiver(f"http://127.0.0.1:{port}", keep)
 
     async def traces(request: Request) -> Response:
-        export = ExportTraceServiceRequest.FromString(await request.body())
-        for resource_spans in export.resource_spans:
-            resource = _attributes(resource_spans.resource)
-            for scope_spans in resource_spans.scope_spans:
-                receiver.received += len(scope_spans.spans)
-                if keep:
-                    receiver.spans += [(resource, span) for span in scope_spans.spans]
+        _take(receiver, ExportTraceServiceRequest.FromString(await request.body()))
         body = ExportTraceServiceResponse().SerializeToString()
         return Response(body, media_type="application/x-protobuf")
 
     app = Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
     async with serve(app, port, lifespan="off"):
         yield receiver
+
+
+@contextlib.asynccontextmanager
+async def otlp_grpc_receiver() -> AsyncIterator[Receiver]:
+    """OTLP/gRPC (plaintext) at ``url``: the TraceService's ``Export``."""
+    receiver = Receiver("", keep=True)
+
+    class Traces(TraceServiceServicer):  # type: ignore[misc]
+        async def Export(
+            self, request: ExportTraceServiceRequest, context: object
+        ) -> ExportTraceServiceResponse:
+            _take(receiver, request)
+            return ExportTraceServiceResponse()
+
+    server = grpc.aio.server()
+    add_TraceServiceServicer_to_server(Traces(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    receiver.url = f"http://127.0.0.1:{port}"
+    await server.start()
+    try:
+        yield receiver
+    finally:
+        await server.stop(grace=None)
