@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
@@ -17,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.routing import BaseRoute
 
 from backend.platform import codec
+from backend.platform.auth import current_principal
 from backend.platform.config import Settings
 from backend.platform.consumer import Subscription
 from backend.platform.errors import Conflict
@@ -168,10 +170,12 @@ class ModuleContext:
 
         With an ``idempotency_key``, a repeat returns the first run's (JSON) result and writes
         nothing new. Keys are scoped (by command name and target, say), so that one client key
-        cannot replay a different command.
+        cannot replay a different command, and by the caller: a repeat skips the command and so
+        its authorization check, so another principal's key must not replay (or block) it.
         """
         if idempotency_key is not None:
-            return await self._run_idempotent(command, f"{scope}:{idempotency_key}")
+            caller = hashlib.sha256(current_principal().key.encode()).hexdigest()[:32]
+            return await self._run_idempotent(command, f"{caller}:{scope}:{idempotency_key}")
         attempts = max(self.settings.command_retries, 1)
         for attempt in range(attempts):
             try:

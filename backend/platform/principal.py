@@ -11,6 +11,7 @@ as ``service``.
 from __future__ import annotations
 
 import hmac
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -64,9 +65,10 @@ class Principal:
 
     @property
     def key(self) -> str:
-        """A stable identity, for sharing work only between requests of the same principal."""
-        stores = ",".join(sorted(self.store_ids))
-        return f"{self.role}|{self.subject}|{self.customer_id}|{stores}|{self.bot_id}"
+        """A stable identity, for sharing work only between requests of the same principal
+        (JSON: no claim's characters can make two principals' keys alike)."""
+        fields = [self.role, self.subject, self.customer_id, sorted(self.store_ids), self.bot_id]
+        return json.dumps(fields, separators=(",", ":"))
 
     def to_claims(self) -> dict[str, Any]:
         claims: dict[str, Any] = {"role": self.role}
@@ -91,12 +93,14 @@ class Principal:
         for name in ("sub", "customer_id", "bot_id"):
             if claims.get(name) is not None and not isinstance(claims[name], str):
                 raise InvalidPrincipal(f"{name} must be a string")
+        # An empty id is no id, on both sides of the forwarding (which drops empty claims): a
+        # customer whose provider wrote ``customer_id: ""`` must not become one without a filter.
         return cls(
             role=role,
-            subject=claims.get("sub"),
-            customer_id=claims.get("customer_id"),
-            store_ids=frozenset(stores),
-            bot_id=claims.get("bot_id"),
+            subject=claims.get("sub") or None,
+            customer_id=claims.get("customer_id") or None,
+            store_ids=frozenset(s for s in stores if s),
+            bot_id=claims.get("bot_id") or None,
         )
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.platform.principal import Principal
 from tests.auth.conftest import World
 from tests.gateway.graphql_http import post
-from tests.support.auth import ADMIN, auth_headers
+from tests.support.auth import ADMIN, auth_headers, backend_headers
 
 
 def code(body: dict[str, Any]) -> str:
@@ -82,7 +83,6 @@ async def test_a_bad_token_is_unauthenticated_over_http(world: World, authorizat
 
 
 async def test_an_expired_or_forged_token_is_unauthenticated(world: World) -> None:
-    from backend.platform.principal import Principal
     from gateway.auth import mint
     from tests.support.auth import JWT_SECRET
 
@@ -146,6 +146,14 @@ async def test_search_orders_is_limited_to_the_customers_own_orders(world: World
     everyone = await post(world.gateway, SEARCH, ADMIN, f=None)
     owners = {e["node"]["customerId"] for e in everyone["data"]["searchOrders"]["edges"]}
     assert {a.customer_id, b.customer_id} <= owners
+    # The backend checks again: a customer without a customer id (which the gateway never
+    # forwards, but a module must not trust that) finds nothing, not everyone's orders.
+    async with httpx.AsyncClient(base_url=world.backend.url) as http:
+        nobody = await http.post(
+            "/api/search/orders", json={}, headers=backend_headers(Principal("customer"))
+        )
+    assert nobody.status_code == 200
+    assert nobody.json() == {"orders": [], "next": None}
 
 
 async def test_a_customer_cannot_change_another_customer(world: World) -> None:
@@ -192,7 +200,6 @@ async def test_a_customer_checks_out_only_with_their_own_payment(world: World) -
 async def test_a_signed_in_user_registers_as_the_customer_of_their_token(world: World) -> None:
     """An identity provider's user has no customer id yet: theirs is derived from the token's
     subject, and registering creates exactly that customer."""
-    from backend.platform.principal import Principal
     from gateway.auth import DEV_ISSUER, customer_id_for, mint
     from tests.support.auth import JWT_SECRET
 
@@ -258,8 +265,8 @@ async def test_a_bot_sees_available_lists_and_works_only_for_itself(world: World
 
 
 async def test_the_backend_refuses_calls_without_the_service_credential(world: World) -> None:
-    from backend.platform.principal import Principal, forward
-    from tests.support.auth import INTERNAL_TOKEN, backend_headers
+    from backend.platform.principal import forward
+    from tests.support.auth import INTERNAL_TOKEN
 
     async with httpx.AsyncClient(base_url=world.backend.url) as http:
         assert (await http.get("/healthz")).status_code == 200

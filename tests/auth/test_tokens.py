@@ -233,16 +233,32 @@ async def test_the_claims_namespace_is_configurable() -> None:
     assert (await custom.verify(nested)).bot_id == "b1"
 
 
-async def test_a_customer_without_an_id_acts_for_the_id_of_their_subject() -> None:
+@pytest.mark.parametrize("claims", [{"role": "customer"}, {"role": "customer", "customer_id": ""}])
+async def test_a_customer_without_an_id_acts_for_the_id_of_their_subject(
+    claims: dict[str, str],
+) -> None:
+    """An empty id is no id (a provider rule may write ``""``): it must not reach the backend as
+    a customer without one, whom a filter by customer would not narrow."""
     secret = "a-development-secret-of-32-bytes!!"
     token = jwt.encode(
-        {"sub": "auth0|42", "iss": ISSUER, "exp": int(time.time()) + 60, NS: {"role": "customer"}},
+        {"sub": "auth0|42", "iss": ISSUER, "exp": int(time.time()) + 60, NS: claims},
         secret,
         algorithm="HS256",
     )
     who = await Authenticator(TokenSettings(secret=secret)).verify(token)
     assert who.customer_id == customer_id_for(ISSUER, "auth0|42")
     assert customer_id_for(ISSUER, "auth0|42") != customer_id_for("https://other", "auth0|42")
+
+
+def test_principal_keys_cannot_be_made_alike_by_their_claims() -> None:
+    """The key shares work (forwarded headers, live payloads) only within one principal."""
+    one = Principal("store_manager", subject="a", store_ids=frozenset({"s1,s2"}))
+    two = Principal("store_manager", subject="a", store_ids=frozenset({"s1", "s2"}))
+    three = Principal("customer", subject="x|y")
+    four = Principal("customer", subject="x", customer_id="y|None")
+    assert one.key != two.key
+    assert three.key != four.key
+    assert two.key == Principal("store_manager", subject="a", store_ids=frozenset({"s2", "s1"})).key
 
 
 async def test_hs256_tokens_need_a_configured_secret_and_alg_none_is_refused() -> None:

@@ -23,9 +23,11 @@ from backend.platform.messages import (
     new_message,
     projection_topic,
 )
+from backend.platform.principal import Principal
 from backend.stores import messages as stores_messages
 from backend.stores.module import module as stores
 from tests.conftest import Servers
+from tests.support.auth import backend_headers
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.waiting import eventually
 
@@ -307,6 +309,28 @@ async def test_idempotency_keys(backend: RunningBackend, shop: Shop) -> None:
         await ok(backend, "PUT", f"/api/baskets/{basket_id}/addItem", add)
     (line,) = (await get_basket(backend, basket_id))["items"]
     assert line["quantity"] == 2
+
+
+async def test_another_customers_idempotency_key_replays_nothing(
+    backend: RunningBackend, shop: Shop
+) -> None:
+    """A repeat skips the command and so its ownership check: a key is the caller's own, so
+    another customer who sends it (on the owner's basket) is checked, not answered the basket."""
+    basket_id = await backend.http.post("/api/baskets", json={"customer_id": shop.customer_id})
+    basket_id = basket_id.json()["id"]
+    add = {"product_id": shop.book, "quantity": 1, "idempotency_key": "add-1"}
+    owner = backend_headers(Principal("customer", customer_id=shop.customer_id))
+    stranger = backend_headers(Principal("customer", customer_id=str(uuid.uuid4())))
+    path = f"/api/baskets/{basket_id}/addItem"
+    first = await backend.http.put(path, json=add, headers=owner)
+    replayed = await backend.http.put(path, json=add, headers=stranger)
+    assert first.status_code == 200
+    assert replayed.status_code == 404, replayed.text
+    assert replayed.json()["code"] == "NOT_FOUND"
+    again = await backend.http.put(path, json=add, headers=owner)  # the owner's own repeat
+    assert again.json() == first.json()
+    (line,) = (await get_basket(backend, basket_id))["items"]
+    assert line["quantity"] == 1
 
 
 # --- products and stores: caches and fall-backs ---

@@ -31,7 +31,9 @@ from backend.platform.messages import (
     Payload,
     new_message,
 )
+from backend.platform.principal import Principal
 from tests.conftest import Servers
+from tests.support.auth import backend_headers
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.waiting import eventually
 
@@ -122,6 +124,24 @@ async def test_idempotency_key_returns_the_first_result(backend: RunningBackend)
     assert first.json() == second.json()
     rows = await backend.sql("SELECT id FROM payments.payments WHERE customer_id = 'c-idem'")
     assert rows == [(first.json()["id"],)]
+
+
+async def test_an_idempotency_key_is_the_callers_own(backend: RunningBackend) -> None:
+    """Keys are the client's choice: another customer who picks the same one gets a payment of
+    their own, and neither sees nor blocks the first."""
+    ann, bob = (str(uuid.uuid4()) for _ in range(2))
+    payments = []
+    for who in (ann, bob):
+        body = {"customer_id": who, "amount": "5.00", "idempotency_key": "pay-basket-1"}
+        headers = backend_headers(Principal("customer", customer_id=who))
+        payments.append(await backend.http.post("/api/payments", json=body, headers=headers))
+    assert [p.status_code for p in payments] == [201, 201], payments[1].text
+    assert payments[0].json()["id"] != payments[1].json()["id"]
+    rows = await backend.sql(
+        "SELECT customer_id FROM payments.payments WHERE id = ANY(%s)",
+        [[p.json()["id"] for p in payments]],
+    )
+    assert sorted(r[0] for r in rows) == sorted([ann, bob])
 
 
 # --- invoices ---
