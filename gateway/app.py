@@ -38,6 +38,7 @@ from gateway.hub import SubscriptionHub
 from gateway.limits import Extension, Limits, operation_limits
 from gateway.ratelimit import refused_authentication
 from gateway.schema import build_schema
+from gateway.session import SessionExpiry
 from observability import metrics, tracing
 
 
@@ -48,6 +49,7 @@ def extensions(settings: GatewaySettings, state: dict[str, Any]) -> list[Extensi
             document=settings.trace_graphql_document, resolvers=settings.trace_graphql_resolvers
         ),
         *protection.extensions(settings, state),
+        SessionExpiry,
         lambda: ParserCache(maxsize=512),
         operation_limits(
             Limits(
@@ -141,7 +143,10 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         context.client_ip = request.client.host if request.client else ""
         if not isinstance(request, WebSocket):  # a WebSocket authenticates in connection_init
             try:
-                context.principal = await self.authenticator.principal(headers.get("authorization"))
+                authorization = headers.get("authorization")
+                context.principal, context.expires_at = await self.authenticator.session(
+                    authorization
+                )
             except AuthenticationFailed as exc:
                 limited = await refused_authentication(self.state.get("ratelimiter"), context)
                 if limited is not None:
@@ -159,7 +164,7 @@ class MallBotsGraphQL(GraphQL[Context, None]):
         try:
             if authorization is not None and not isinstance(authorization, str):
                 raise AuthenticationFailed("the token must be a string")
-            context.principal = await self.authenticator.principal(authorization)
+            context.principal, context.expires_at = await self.authenticator.session(authorization)
         except AuthenticationFailed as exc:
             limited = await refused_authentication(self.state.get("ratelimiter"), context)
             if limited is not None:

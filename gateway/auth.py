@@ -18,6 +18,7 @@ find it again.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -85,24 +86,32 @@ class Authenticator:
     async def principal(self, authorization: str | None) -> Principal:
         """The principal of an ``Authorization`` header value (``Bearer <jwt>``), or anonymous
         without one."""
+        return (await self.session(authorization))[0]
+
+    async def session(self, authorization: str | None) -> tuple[Principal, float]:
+        """The principal of an ``Authorization`` header value, and until when (epoch seconds:
+        the token's ``exp`` plus the leeway) it may act; anonymous, for ever, without one."""
         if not authorization:
-            return ANONYMOUS
+            return ANONYMOUS, math.inf
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationFailed("the Authorization header must be `Bearer <token>`")
-        return await self.verify(token.strip())
+        principal, exp = await self._verified_token(token.strip())
+        return principal, exp + self.settings.leeway_seconds
 
     async def verify(self, token: str) -> Principal:
+        return (await self._verified_token(token))[0]
+
+    async def _verified_token(self, token: str) -> tuple[Principal, float]:
         cached = self._verified.get(token)
         if cached is not None and cached[1] > time.time():
             self._verified.move_to_end(token)
-            return cached[0]
+            return cached
         claims = await self._claims(token)
-        principal = self._principal(claims)
-        self._verified[token] = (principal, float(claims["exp"]))
+        verified = self._verified[token] = (self._principal(claims), float(claims["exp"]))
         if len(self._verified) > _CACHE_SIZE:
             self._verified.popitem(last=False)
-        return principal
+        return verified
 
     async def _claims(self, token: str) -> dict[str, Any]:
         s = self.settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from backend.platform.principal import ANONYMOUS, Principal
 from gateway.backend import BackendClient
 from gateway.budget import spend_backend_call, start_payload
+from gateway.session import expired
 
 T = TypeVar("T")
 
@@ -26,6 +28,9 @@ class Context:
     """The client's address (as uvicorn reports it: behind a proxy, from its forwarded headers)."""
     principal: Principal = ANONYMOUS
     """Who the request acts for (from its bearer token; anonymous without one)."""
+    expires_at: float = math.inf
+    """When the principal's token stops being valid (epoch seconds, its ``exp`` plus the
+    leeway): a WebSocket or SSE stream outliving it is refused further payloads."""
     connection_params: dict[str, Any] | None = None
     """A WebSocket's ``connection_init`` payload (where its token is)."""
     max_backend_calls: int = 50
@@ -48,11 +53,19 @@ class Context:
         )
 
     def start_payload(self) -> None:
-        """Before each subscription payload: a budget of backend calls of its own, and no
-        DataLoader of the last payload (a WebSocket connection keeps one context for all of its
-        operations and their whole life), so references (an item's product) are read anew."""
+        """Before each subscription payload: the session still valid, a budget of backend calls
+        of its own, and no DataLoader of the last payload (a WebSocket connection keeps one
+        context for all of its operations and their whole life), so references (an item's
+        product) are read anew."""
+        self.check_session()
         self._loaders.clear()
         start_payload(self.max_backend_calls)
+
+    def check_session(self) -> None:
+        """Raise ``UNAUTHENTICATED`` once the principal's token has expired."""
+        error = expired(self.expires_at)
+        if error is not None:
+            raise error
 
     def loader(
         self, name: str, load: Callable[[list[str]], Awaitable[list[Any]]]

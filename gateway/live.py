@@ -117,10 +117,15 @@ def current_sink() -> LiveSink | None:
 
 
 async def deliver(
-    sink: LiveSink, subscriber: Subscriber, convert: Callable[[Update], Any], schema: BaseSchema
+    sink: LiveSink,
+    subscriber: Subscriber,
+    convert: Callable[[Update], Any],
+    schema: BaseSchema,
+    check_session: Callable[[], None],
 ) -> None:
     """Send each live update of ``subscriber`` until the hub stops; raises what
-    :meth:`Subscriber.next` raises (a subscriber too slow). After the connection is gone, waits
+    :meth:`Subscriber.next` raises (a subscriber too slow), and what ``check_session`` raises
+    before each update (the connection outlived its token). After the connection is gone, waits
     to be cancelled: the transport's handler cancels every operation of a closed connection."""
     executor = sink.executor
     assert executor is not None
@@ -129,6 +134,7 @@ async def deliver(
             update = await subscriber.next()
         except HubStopped:
             return
+        check_session()
         memo = update.rendered.get(sink.key)
         if memo is None:
             memo = update.rendered[sink.key] = _render(executor, convert(update), schema)

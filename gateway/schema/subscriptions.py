@@ -147,7 +147,7 @@ async def follow(
                 yield convert(update)
         sink = live.current_sink()
         if sink is not None:
-            await live.deliver(sink, subscriber, convert, info.schema)
+            await live.deliver(sink, subscriber, convert, info.schema, ctx(info).check_session)
             return
         async for update in subscriber:
             ctx(info).start_payload()
