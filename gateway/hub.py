@@ -54,6 +54,19 @@ START = "0-0"
 _CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
 _MAX_PART = 2**64 - 1
 _REPLAY_BATCH = 500
+MAX_REPLAY = 2_000
+"""The most stream entries one resume reads (a stream holds every key's updates): a cursor
+further behind is CURSOR_EXPIRED, and the client fetches the current state instead. Without a
+bound, one cheap subscription with an old cursor made the gateway read and decode the whole
+stream (about 10,000 entries)."""
+
+
+def _too_far_behind(cursor: str, most: int) -> GraphQLError:
+    return graphql_error(
+        f"cursor {cursor} is too far behind: more than {most} updates came after it;"
+        " subscribe again without after to get the current state",
+        "CURSOR_EXPIRED",
+    )
 
 
 @dataclass(frozen=True)
@@ -239,6 +252,7 @@ class SubscriptionHub:
         block_ms: int = 1000,
         batch: int = 500,
         ready_timeout_seconds: float = 5.0,
+        max_replay: int = MAX_REPLAY,
     ) -> None:
         self.redis = aioredis.Redis(
             connection_pool=aioredis.BlockingConnectionPool.from_url(
@@ -254,6 +268,7 @@ class SubscriptionHub:
         self.block_ms = block_ms
         self.batch = batch
         self.ready_timeout_seconds = ready_timeout_seconds
+        self.max_replay = max_replay
         self.positions: dict[str, str] = {}
         """Per stream, the id of the last entry the reader has dispatched."""
         self._by_key: dict[tuple[str, str], set[Subscriber]] = {}
@@ -359,11 +374,15 @@ class SubscriptionHub:
         fetched while the stream was empty) is valid while nothing was trimmed from the stream:
         Redis 7 tells that (``entries-added`` above ``length``); Redis 6.2 cannot, and there it
         counts as the start of what the stream keeps.
+
+        The entries are read before any is decoded or yielded, at most :attr:`max_replay` of
+        them: a cursor further behind is CURSOR_EXPIRED before the client got anything.
         """
         stream = stream_of(projection)
         if after == START and await self._trimmed(stream):
             raise await self._missing(stream, after)
         low, check = ("-", False) if after == START else (after, True)
+        missed: list[tuple[Any, Any]] = []
         while True:
             with unavailable_on_redis_errors():
                 entries = await self.redis.xrange(stream, low, "+", count=_REPLAY_BATCH)
@@ -372,13 +391,16 @@ class SubscriptionHub:
                 if not entries or _text(entries[0][0]) != after:
                     raise await self._missing(stream, after)
                 check, page = False, entries[1:]
-            for entry_id, fields in page:
-                update = decode(projection, entry_id, fields)
-                if update is not None:
-                    yield update
+            missed += page
+            if len(missed) > self.max_replay:
+                raise _too_far_behind(after, self.max_replay)
             if len(entries) < _REPLAY_BATCH:
-                return
+                break
             low = "(" + _text(entries[-1][0])
+        for entry_id, fields in missed:
+            update = decode(projection, entry_id, fields)
+            if update is not None:
+                yield update
 
     async def _trimmed(self, stream: str) -> bool:
         """Whether entries were ever trimmed from ``stream`` (known on Redis 7 only)."""

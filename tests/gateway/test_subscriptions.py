@@ -417,6 +417,26 @@ async def test_a_subscriber_too_far_behind_is_dropped_with_a_clear_error(
         assert raised.value.extensions == {"code": "SUBSCRIBER_TOO_SLOW"}
 
 
+async def test_a_resume_reads_a_bounded_part_of_the_stream(
+    servers: Servers, redis: aioredis.Redis
+) -> None:
+    """The stream holds every key's updates: a cursor more than ``max_replay`` entries behind
+    is CURSOR_EXPIRED before anything is replayed (the client fetches the state instead)."""
+    async with a_hub(servers, block_ms=100, max_replay=3) as hub:
+        cursors = [
+            (await redis.xadd(stream_of("orders"), _entry(f"k{i}", f"s{i}"))).decode()
+            for i in range(5)
+        ]
+        async with hub.subscribe("orders", key="k4") as near:
+            replayed = [u.state["status"] async for u in near.replay(cursors[1])]
+        async with hub.subscribe("orders", key="k4") as far:
+            with pytest.raises(GraphQLError) as raised:
+                [u async for u in far.replay(cursors[0])]
+    assert replayed == ["s4"]  # 3 entries read, the subscriber's one delivered
+    assert raised.value.extensions == {"code": "CURSOR_EXPIRED"}
+    assert f"cursor {cursors[0]} is too far behind" in raised.value.message
+
+
 async def _overflowed(subscriber: Any) -> bool:
     return bool(subscriber.overflowed)
 
