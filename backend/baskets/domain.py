@@ -10,9 +10,14 @@ from typing import Any
 from backend.platform import codec
 from backend.platform.aggregate import Aggregate, DomainEvent
 from backend.platform.errors import BadRequest
+from backend.platform.money import MAX_AMOUNT
 
 MAX_QUANTITY = 1000
 """The most of one product a basket line may hold (and a single add or remove may move)."""
+
+MAX_TOTAL = MAX_AMOUNT
+"""The largest basket total: the order made from the basket must fit ordering's and payments'
+``numeric(14,2)`` columns (see :data:`~backend.platform.money.MAX_AMOUNT`)."""
 
 
 class BasketStatus(StrEnum):
@@ -91,6 +96,11 @@ BASKET_EVENTS: list[type[DomainEvent]] = [
 ]
 
 
+def _check_total(total: Decimal) -> None:
+    if total > MAX_TOTAL:
+        raise BadRequest(f"the basket total cannot exceed {MAX_TOTAL}")
+
+
 def _check_quantity(quantity: int) -> None:
     if quantity < 1:
         raise BadRequest("the item quantity must be positive")
@@ -134,6 +144,8 @@ class Basket(Aggregate):
         current = self.items.get(product.id)
         if current is not None and current.quantity + quantity > MAX_QUANTITY:
             raise BadRequest("the item quantity is too large")
+        price = product.price if current is None else current.price  # a line keeps its price
+        _check_total(self.total + price * quantity)
         self.record(
             BasketItemAdded(
                 BasketItem(store.id, product.id, store.name, product.name, product.price, quantity)
@@ -157,6 +169,7 @@ class Basket(Aggregate):
         self._check_open()
         if not self.items:
             raise BadRequest("the basket has no items")
+        _check_total(self.total)  # a basket filled before the bound, or under a higher one
         if not payment_id.strip():
             raise BadRequest("the payment id cannot be blank")
         self.record(BasketCheckedOut(payment_id.strip()))

@@ -19,9 +19,15 @@ from typing import Any
 from backend.platform import codec
 from backend.platform.aggregate import Aggregate, DomainEvent
 from backend.platform.errors import BadRequest
+from backend.platform.money import MAX_AMOUNT
 
 MAX_REASON = 500
 """The longest rejection reason kept on an order."""
+
+MAX_TOTAL = MAX_AMOUNT
+"""The largest order total (the orders read model and the payments module hold it as
+``numeric(14,2)``). The basket refuses a larger one first; this makes the handler's refusal of a
+message that still carries one name the reason."""
 
 ORDER_NAMESPACE = uuid.UUID("6f0a52c4-2d1e-4f57-9a55-0b7f3c1d9e21")
 """Namespace of the order ids derived from basket ids (uuid5)."""
@@ -132,6 +138,8 @@ class Order(Aggregate):
             raise BadRequest("the item quantity must be positive")
         if any(i.price < 0 for i in items):
             raise BadRequest("the item price cannot be negative")
+        if sum((i.price * i.quantity for i in items), Decimal(0)) > MAX_TOTAL:
+            raise BadRequest(f"the order total cannot exceed {MAX_TOTAL}")
         order = cls(id)
         order.record(OrderCreated(customer_id, payment_id, basket_id, tuple(items)))
         return order

@@ -13,7 +13,8 @@ when it holds a NUL byte or a lone surrogate, and is at most :data:`MAX_TEXT` ch
 it says otherwise), :mod:`backend.platform.api` applies :data:`Id` to every path parameter, and
 the OpenAPI documents show them (``maxLength``, ``format: id``, ``minimum``/``maximum``).
 :func:`check_strings` refuses a NUL character or a lone surrogate anywhere in a request body
-(PostgreSQL cannot store the one, UTF-8 cannot encode the other).
+(PostgreSQL cannot store the one, UTF-8 cannot encode the other), and a body nested more than
+:data:`MAX_DEPTH` levels deep.
 
 Ids: the backend makes every id a UUID, and the gateway (the public edge) accepts nothing else.
 The backend itself is also called by other modules, operators and tools, so it holds an id to the
@@ -41,6 +42,10 @@ MAX_ID = 100
 
 MAX_QUERY_VALUE = 4000
 """The longest query-string value (100 UUIDs and their commas fit)."""
+
+MAX_DEPTH = 32
+"""The deepest a request body may nest objects and lists (the deepest the API takes is 3:
+``{"filters": {"store_ids": [...]}}``)."""
 
 
 @dataclass(frozen=True)
@@ -107,21 +112,32 @@ def check_text(value: str, max_length: int = MAX_TEXT) -> str:
     return value
 
 
-def check_strings(data: Any, path: str = "") -> None:
+def check_strings(data: Any) -> None:
     """Every string in JSON ``data`` (object keys too) free of NUL characters and lone
-    surrogates; ``Invalid`` naming the first that is not (``items[2].name: …``)."""
-    if isinstance(data, str):
-        try:
-            check_text(data, len(data))
-        except Invalid as exc:
-            raise Invalid(f"{path or 'body'}: {exc}") from None
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            check_strings(key, f"{path}.<key>" if path else "<key>")
-            check_strings(value, f"{path}.{key}" if path else key)
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            check_strings(value, f"{path}[{index}]")
+    surrogates, and no object or list nested more than :data:`MAX_DEPTH` levels deep;
+    ``Invalid`` naming the first string that is not (``items[2].name: …``). The walk keeps its
+    own stack: a body nested as deep as the JSON parser allows cannot exhaust Python's."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            try:
+                check_text(value, len(value))
+            except Invalid as exc:
+                raise Invalid(f"{path or 'body'}: {exc}") from None
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            raise Invalid(f"body: nested more than {MAX_DEPTH} levels deep")
+        children: list[tuple[Any, str, int]] = []
+        if isinstance(value, dict):
+            for key, item in value.items():
+                children.append((key, f"{path}.<key>" if path else "<key>", depth + 1))
+                children.append((item, f"{path}.{key}" if path else key, depth + 1))
+        else:
+            children.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+        stack.extend(reversed(children))  # in document order: the first bad string is named
 
 
 def check_id(value: str) -> str:

@@ -23,6 +23,7 @@ from backend.platform.messages import (
     new_message,
     projection_topic,
 )
+from backend.platform.money import MAX_AMOUNT
 from backend.platform.principal import Principal
 from backend.stores import messages as stores_messages
 from backend.stores.module import module as stores
@@ -565,6 +566,62 @@ async def test_checkout_of_an_empty_basket_is_refused(backend: RunningBackend, s
     )
     assert response.status_code == 400
     assert response.json()["message"] == "the basket has no items"
+    assert (await get_basket(backend, basket_id))["status"] == "open"
+
+
+async def test_a_basket_total_cannot_exceed_what_an_order_can_hold(backend: RunningBackend) -> None:
+    store_id = await create_store(backend)
+    dear = await add_product(backend, store_id, "Yacht", str(MAX_AMOUNT))
+    pen = await add_product(backend, store_id, "Pen", "1.50")
+    customer_id = await register_customer(backend)
+    basket_id = await start_basket(backend, customer_id)
+    refused = {"code": "BAD_REQUEST", "message": f"the basket total cannot exceed {MAX_AMOUNT}"}
+
+    async def refused_adds(*adds: tuple[str, int]) -> None:
+        before = await written(backend)
+        for product_id, quantity in adds:
+            response = await backend.http.put(
+                f"/api/baskets/{basket_id}/addItem",
+                json={"product_id": product_id, "quantity": quantity},
+            )
+            assert (response.status_code, response.json()) == (400, refused), (product_id, quantity)
+        assert await written(backend) == before
+
+    await refused_adds((dear, 1000), (dear, 2))
+    assert (await get_basket(backend, basket_id))["items"] == []
+    await add_item(backend, basket_id, dear)  # exactly the maximum
+    await refused_adds((pen, 1), (dear, 1))
+    assert (await get_basket(backend, basket_id))["total"] == str(MAX_AMOUNT)
+
+    # the largest basket becomes an order: ordering can store its total
+    await ok(backend, "PUT", f"/api/baskets/{basket_id}/checkout", {"payment_id": "pay-1"})
+    order_id = order_id_for_basket(basket_id)
+    response = await eventually(
+        lambda: backend.http.get(f"/api/ordering/{order_id}"), lambda r: r.status_code == 200
+    )
+    assert response.json()["order"]["total"] == str(MAX_AMOUNT)
+
+
+async def test_checkout_rechecks_the_total(backend: RunningBackend, shop: Shop) -> None:
+    """A basket filled beyond the bound before there was one is refused at checkout, not
+    turned into a BasketCheckedOut that ordering could only dead-letter."""
+    basket_id = await start_basket(backend, shop.customer_id)
+    await add_item(backend, basket_id, shop.pen, 2)
+    await backend.sql(
+        "UPDATE baskets.events SET payload = jsonb_set(payload, '{item,price}', to_jsonb(%s::text))"
+        " WHERE stream_id = %s AND event_type = 'baskets.BasketItemAdded'",
+        (str(MAX_AMOUNT), basket_id),
+    )
+    assert (await get_basket(backend, basket_id))["total"] == str(2 * MAX_AMOUNT)
+    before = await written(backend)
+    response = await backend.http.put(
+        f"/api/baskets/{basket_id}/checkout", json={"payment_id": "pay-1"}
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {"code": "BAD_REQUEST", "message": f"the basket total cannot exceed {MAX_AMOUNT}"},
+    )
+    assert await written(backend) == before
     assert (await get_basket(backend, basket_id))["status"] == "open"
 
 

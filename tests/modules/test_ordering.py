@@ -37,6 +37,7 @@ from backend.platform.messages import (
     new_message,
     projection_topic,
 )
+from backend.platform.money import MAX_AMOUNT
 from tests.conftest import Servers
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.waiting import eventually
@@ -270,6 +271,35 @@ async def test_a_checkout_redelivered_as_a_new_message_gives_one_order(
     assert rows == [(1,)]
     # the second was handled (a no-op), not failed: it is in the inbox, not on its way to the DLQ
     assert await handled(backend, second) == 1
+
+
+async def test_a_checkout_beyond_the_money_maximum_is_dead_lettered_with_the_reason(
+    backend: RunningBackend,
+) -> None:
+    """The baskets module refuses such a checkout; one that still arrives (say, published before
+    it did) is refused by the order itself, naming the reason, instead of overflowing the orders
+    table's numeric(14,2) total."""
+    basket_id = str(uuid.uuid4())
+    items = [BasketItem("s1", "p1", "Waldorf Books", "Yacht", MAX_AMOUNT, 1000)]
+    message = await send(
+        backend, new_message(BASKET_TOPIC, BasketCheckedOut(basket_id, "c1", "pay-1", items))
+    )
+    redis = backend.context("ordering").redis
+    dead = await eventually(
+        lambda: redis.xrange(BASKET_TOPIC + DLQ_SUFFIX),
+        lambda entries: any(
+            Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message.id for _, f in entries
+        ),
+    )
+    (entry,) = [
+        f for _, f in dead if Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message.id
+    ]
+    assert entry[b"error"] == f"BadRequest: the order total cannot exceed {MAX_AMOUNT}".encode()
+    order_id = order_id_for_basket(basket_id)
+    assert await stored_events(backend, order_id) == []
+    assert await backend.sql("SELECT count(*) FROM ordering.orders WHERE id = %s", (order_id,)) == [
+        (0,)
+    ]
 
 
 async def test_other_basket_events_are_ignored(backend: RunningBackend) -> None:

@@ -118,6 +118,36 @@ async def test_a_lone_surrogate_is_refused(client: httpx.AsyncClient) -> None:
     assert response.json()["code"] == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("depth", [32, 1000, 1023])
+async def test_a_deeply_nested_body_is_a_bad_request(client: httpx.AsyncClient, depth: int) -> None:
+    """33 levels (the object and 32 lists) are one too many. orjson parses up to 1024 levels:
+    the check of the strings must not overflow Python's stack on them (a RecursionError would
+    be a 500)."""
+    raw = b'{"idempotency_key": ' + b"[" * depth + b"]" * depth + b"}"
+    response = await client.post("/api/things", content=raw)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "code": "BAD_REQUEST",
+            "message": "invalid request: body: nested more than 32 levels deep",
+        },
+    )
+
+
+async def test_nesting_up_to_the_limit_is_only_checked_for_its_strings(
+    client: httpx.AsyncClient,
+) -> None:
+    deep: Any = "\x00"
+    for _ in range(31):
+        deep = [deep]
+    response = await client.post("/api/things", json=body(note=deep))
+    assert response.json()["message"] == (
+        "invalid request: note" + "[0]" * 31 + ": contains a NUL character"
+    )
+    response = await client.post("/api/things", json=body(note=[[1]]))
+    assert response.json()["message"] == "invalid request: note: expected a string"
+
+
 async def test_two_decimal_places_written_longer_still_pass(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/things", json=body(price="2.500"))
     assert response.status_code == 201

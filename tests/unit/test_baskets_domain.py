@@ -23,6 +23,7 @@ from backend.baskets.domain import (
 )
 from backend.platform import codec
 from backend.platform.errors import BadRequest
+from backend.platform.money import MAX_AMOUNT
 
 STORE = StoreInfo("s1", "Waldorf Books", participating=True)
 BOOK = ProductInfo("p1", "s1", "EDA with Golang", Decimal("49.99"))
@@ -93,6 +94,46 @@ def test_a_line_cannot_grow_past_the_maximum() -> None:
     with pytest.raises(BadRequest, match="^the item quantity is too large$"):
         b.add_item(STORE, BOOK, 1)
     assert b.items["p1"].quantity == MAX_QUANTITY
+
+
+def test_the_basket_total_cannot_exceed_the_money_maximum() -> None:
+    dear = ProductInfo("p3", "s1", "Yacht", MAX_AMOUNT)
+    refused = f"^the basket total cannot exceed {MAX_AMOUNT}$"
+    b = basket()
+    with pytest.raises(BadRequest, match=refused):
+        b.add_item(STORE, dear, MAX_QUANTITY)
+    with pytest.raises(BadRequest, match=refused):
+        b.add_item(STORE, dear, 2)
+    b.add_item(STORE, dear, 1)
+    assert b.total == MAX_AMOUNT, "exactly the maximum is allowed"
+    for product in (PEN, dear):
+        with pytest.raises(BadRequest, match=refused):
+            b.add_item(STORE, product, 1)
+    assert b.pending == [BasketStarted("c1"), BasketItemAdded(b.items["p3"])]
+    b.checkout("pay-1")
+    assert b.status is BasketStatus.CHECKED_OUT
+
+
+def test_a_line_added_again_counts_at_its_first_price_towards_the_total() -> None:
+    b = basket()
+    b.add_item(STORE, ProductInfo("p1", "s1", "Half", Decimal("5000000000.00")), 1)
+    cheaper = ProductInfo("p1", "s1", "Half", Decimal("1.00"))  # the price fell since
+    with pytest.raises(BadRequest, match=f"^the basket total cannot exceed {MAX_AMOUNT}$"):
+        b.add_item(STORE, cheaper, 1)
+    assert b.items["p1"].quantity == 1
+
+
+def test_checkout_rechecks_the_total() -> None:
+    """A basket filled beyond the bound before there was one cannot be checked out."""
+    b = basket()
+    b.apply(BasketItemAdded(BasketItem("s1", "p3", "Waldorf Books", "Yacht", MAX_AMOUNT, 2)))
+    with pytest.raises(BadRequest, match=f"^the basket total cannot exceed {MAX_AMOUNT}$"):
+        b.checkout("pay-1")
+    assert b.status is BasketStatus.OPEN
+    assert b.pending == [BasketStarted("c1")]
+    b.remove_item("p3", 1)
+    b.checkout("pay-1")
+    assert b.status is BasketStatus.CHECKED_OUT
 
 
 def test_only_products_of_a_participating_store_can_be_added() -> None:

@@ -23,6 +23,7 @@ from backend.ordering.domain import (
 )
 from backend.platform import codec
 from backend.platform.errors import BadRequest
+from backend.platform.money import MAX_AMOUNT
 
 ITEMS = [
     OrderItem("p1", "s1", "Waldorf Books", "EDA with Golang", Decimal("49.99"), 2),
@@ -92,6 +93,18 @@ def test_a_new_order_is_pending_with_its_total() -> None:
             [OrderItem("p1", "s1", "S", "P", Decimal("-1"), 1)],
             "the item price cannot be negative",
         ),
+        (
+            "c1",
+            "pay-1",
+            [OrderItem("p1", "s1", "S", "P", MAX_AMOUNT, 1), ITEMS[1]],
+            f"the order total cannot exceed {MAX_AMOUNT}",
+        ),
+        (
+            "c1",
+            "pay-1",
+            [OrderItem("p1", "s1", "S", "P", MAX_AMOUNT, 1000)],
+            f"the order total cannot exceed {MAX_AMOUNT}",
+        ),
     ],
 )
 def test_creation_rules(
@@ -99,6 +112,11 @@ def test_creation_rules(
 ) -> None:
     with pytest.raises(BadRequest, match=f"^{message}$"):
         Order.create("o1", customer_id, payment_id, items)
+
+
+def test_an_order_may_total_exactly_the_maximum() -> None:
+    order = Order.create("o1", "c1", "pay-1", [OrderItem("p1", "s1", "S", "P", MAX_AMOUNT, 1)])
+    assert order.total == MAX_AMOUNT
 
 
 ACTIONS: dict[str, tuple[Callable[[Order], None], str, set[OrderStatus]]] = {

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from backend.platform.errors import BadRequest
+from backend.platform.money import MAX_AMOUNT
 from backend.search.domain import (
     MAX_IDS,
     MAX_LIMIT,
@@ -57,6 +58,21 @@ def test_filters_are_normalised() -> None:
         ),
         (SearchFilters(min_total=Decimal("NaN")), "min_total must be a number"),
         (SearchFilters(max_total=Decimal("Infinity")), "max_total must be a number"),
+        (SearchFilters(min_total=Decimal("1e200000")), f"min_total cannot exceed {MAX_AMOUNT}"),
+        (
+            SearchFilters(max_total=MAX_AMOUNT + Decimal("0.01")),
+            f"max_total cannot exceed {MAX_AMOUNT}",
+        ),
+        (SearchFilters(min_total=Decimal("-1e999999999")), "min_total cannot be negative"),
+        (SearchFilters(max_total=Decimal("-0.01")), "max_total cannot be negative"),
+        (
+            SearchFilters(min_total=Decimal("1e-999999999")),
+            "min_total cannot have more than two decimal places",
+        ),
+        (
+            SearchFilters(max_total=Decimal("1.001")),
+            "max_total cannot have more than two decimal places",
+        ),
         (
             SearchFilters(status="New"),
             "unknown status `New`; use one of pending, approved, rejected, ready, cancelled,"
@@ -82,6 +98,13 @@ def test_equal_bounds_are_allowed() -> None:
         after=T0, before=T0, min_total=Decimal(5), max_total=Decimal(5)
     ).validated()
     assert filters.after == filters.before
+
+
+def test_total_bounds_are_money_written_with_two_decimals() -> None:
+    filters = SearchFilters(min_total=Decimal("0E-1000000"), max_total=MAX_AMOUNT).validated()
+    assert (str(filters.min_total), filters.max_total) == ("0.00", MAX_AMOUNT)
+    filters = SearchFilters(min_total=Decimal("2.500"), max_total=Decimal("1E+3")).validated()
+    assert (str(filters.min_total), str(filters.max_total)) == ("2.50", "1000.00")
 
 
 @pytest.mark.parametrize("limit", [0, -1, MAX_LIMIT + 1])
