@@ -206,9 +206,11 @@ locals {
         ports = [{ port = 443, protocol = "TCP" }]
       }]
     }
+    # Prometheus Operator objects: off by default, since no stack here installs its CRDs (the
+    # chart skips them while the CRDs are absent, and says so in the release notes).
     metrics = {
-      serviceMonitor = { enabled = true }
-      prometheusRule = { enabled = true }
+      serviceMonitor = { enabled = var.prometheus_operator, labels = var.prometheus_selector_labels }
+      prometheusRule = { enabled = var.prometheus_operator, labels = var.prometheus_selector_labels }
     }
   }
 }

@@ -98,6 +98,26 @@ variable "chart_values" {
   default     = ""
 }
 
+variable "prometheus_operator" {
+  description = "Create the chart's ServiceMonitor and PrometheusRule (metrics.serviceMonitor / metrics.prometheusRule). Needs the Prometheus Operator's CRDs in the cluster (kube-prometheus-stack), which no stack here installs; without them the chart skips both objects."
+  type        = bool
+  default     = false
+}
+
+variable "prometheus_selector_labels" {
+  description = "Labels of the ServiceMonitor and PrometheusRule that the Prometheus selects on: kube-prometheus-stack's default selectors want release = <its Helm release name>, e.g. { release = \"kube-prometheus-stack\" }."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition = alltrue([
+      for key, value in var.prometheus_selector_labels :
+      can(regex("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", key))
+      && can(regex("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$", value))
+    ])
+    error_message = "prometheus_selector_labels must be Kubernetes label keys and values."
+  }
+}
+
 variable "tags" {
   description = "Tags of every resource."
   type        = map(string)

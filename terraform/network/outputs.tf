@@ -4,7 +4,7 @@ output "vpc_id" {
 }
 
 output "vpc_cidr" {
-  description = "The VPC's CIDR (the chart's networkPolicy.databaseCIDRs / redisCIDRs)."
+  description = "The VPC's CIDR (the app stack's gateway.trustedProxies of the chart, and the range its JWKS egress rule excludes)."
   value       = module.vpc.vpc_cidr_block
 }
 

@@ -3,7 +3,7 @@
 Run by tests/deploy with that virtualenv's Python; prints one JSON document on stdout:
 
     chart_tool.py lint CHART
-    chart_tool.py render CHART VALUES_JSON OUT_DIR   (writes one file per manifest)
+    chart_tool.py render CHART VALUES_JSON OUT_DIR [API_VERSIONS]   (one file per manifest)
     chart_tool.py validate KUBE_VERSION FILE...      (``latest`` = the newest schema it has)
 """
 
@@ -24,12 +24,23 @@ def lint(chart: str) -> dict[str, Any]:
     return report
 
 
-def render(chart: str, values_json: str, out_dir: str) -> dict[str, Any]:
+def render(chart: str, values_json: str, out_dir: str, api_versions: str = "") -> dict[str, Any]:
+    """``API_VERSIONS`` (comma-separated, e.g. ``monitoring.coreos.com/v1/ServiceMonitor``): the
+    APIs the cluster would have beyond the built-in ones, as ``helm template --api-versions``."""
     import helm_python
+    from helm_python import _native
 
+    # Chart.render (helm-python-sdk 0.2.2) does not pass api_versions, but the library's render
+    # options take them: the same call as Chart.render, with that option added.
+    options: dict[str, Any] = {"name": "shop", "namespace": "mallbots", "is_install": True}
+    if api_versions:
+        options["api_versions"] = api_versions.split(",")
     try:
-        rendered = helm_python.Chart.load(chart).render(
-            json.loads(values_json), name="shop", namespace="mallbots", is_install=True
+        chart_handle = helm_python.Chart.load(chart)
+        rendered: dict[str, str] = json.loads(
+            _native.call_string(
+                "helm_render", chart_handle._raw(), values_json, json.dumps(options)
+            )
         )
     except helm_python.HelmError as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}

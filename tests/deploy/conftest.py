@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import yaml
@@ -33,18 +33,26 @@ class Rendered:
         return found[0]
 
 
-@pytest.fixture(scope="session")
-def render(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, Any]], Rendered]:
-    cache: dict[str, Rendered] = {}
+class Render(Protocol):
+    """Render the chart with these values; ``api_versions``: the APIs the cluster serves beyond
+    the built-in ones (``helm template --api-versions``), e.g. the Prometheus Operator's."""
 
-    def rendered(values: dict[str, Any]) -> Rendered:
+    def __call__(self, values: dict[str, Any], api_versions: Sequence[str] = ()) -> Rendered: ...
+
+
+@pytest.fixture(scope="session")
+def render(tmp_path_factory: pytest.TempPathFactory) -> Render:
+    cache: dict[tuple[str, str], Rendered] = {}
+
+    def rendered(values: dict[str, Any], api_versions: Sequence[str] = ()) -> Rendered:
         key = json.dumps(values, sort_keys=True)
-        if key not in cache:
+        apis = ",".join(sorted(api_versions))
+        if (key, apis) not in cache:
             folder = tmp_path_factory.mktemp("chart")
-            result = chart_tool("render", CHART, key, folder)
+            result = chart_tool("render", CHART, key, folder, apis)
             assert "error" not in result, result.get("error")
-            cache[key] = Rendered(folder, result)
-        return cache[key]
+            cache[key, apis] = Rendered(folder, result)
+        return cache[key, apis]
 
     return rendered
 

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.deploy.conftest import Rendered, render_error
+from tests.deploy.conftest import Render, Rendered, render_error
 from tests.deploy.tools import (
     CHART,
     ROOT,
@@ -21,7 +21,6 @@ from tests.deploy.tools import (
     is_read_by_code,
 )
 
-Render = Callable[[dict[str, Any]], Rendered]
 MODULES = [
     "baskets",
     "cosec",
@@ -34,6 +33,11 @@ MODULES = [
     "stores",
 ]
 FULL = "shop-mallbots"
+# The Prometheus Operator's APIs, as a cluster with its CRDs serves them.
+MONITORING_APIS = (
+    "monitoring.coreos.com/v1/ServiceMonitor",
+    "monitoring.coreos.com/v1/PrometheusRule",
+)
 EVERYTHING: dict[str, Any] = {
     "image": {
         "repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mallbots",
@@ -218,6 +222,56 @@ def test_probes_on_healthz_and_readyz(render: Render) -> None:
             assert spec["readinessProbe"]["httpGet"]["port"] == "http"
 
 
+def pre_stop_sleep(workload: dict[str, Any]) -> int | None:
+    hook = container(workload).get("lifecycle", {}).get("preStop")
+    if hook is None:
+        return None
+    assert set(hook) == {"sleep"}  # the sleep action: no binary needed in the image
+    return int(hook["sleep"]["seconds"])
+
+
+def test_every_deployment_keeps_serving_a_while_after_termination_starts(render: Render) -> None:
+    """A preStop sleep: the ALB deregisters a terminating gateway pod and the endpoints drop a
+    backend pod before SIGTERM closes its listener (no 502s during a rollout)."""
+    for configuration in ("monolith", "services"):
+        for name, workload in deployments(render(CONFIGURATIONS[configuration])).items():
+            grace = workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+            sleep = pre_stop_sleep(workload)
+            assert sleep is not None and 0 < sleep < grace, name
+    monolith = deployments(render(CONFIGURATIONS["monolith"]))
+    assert pre_stop_sleep(monolith[f"{FULL}-gateway"]) == 15
+    assert pre_stop_sleep(monolith[f"{FULL}-backend"]) == 5
+    # In services mode a module's own setting wins over the backend's; 0 turns the hook off.
+    services = deployments(
+        render(
+            {
+                "mode": "services",
+                "backend": {"preStopSleepSeconds": 7},
+                "modules": {"ordering": {"enabled": True, "preStopSleepSeconds": 0}},
+                "gateway": {"preStopSleepSeconds": 20, "terminationGracePeriodSeconds": 60},
+            }
+        )
+    )
+    assert pre_stop_sleep(services[f"{FULL}-stores"]) == 7
+    assert pre_stop_sleep(services[f"{FULL}-ordering"]) is None
+    assert pre_stop_sleep(services[f"{FULL}-gateway"]) == 20
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"gateway": {"preStopSleepSeconds": 45}},
+        {"backend": {"preStopSleepSeconds": 40, "terminationGracePeriodSeconds": 30}},
+        {"mode": "services", "modules": {"depot": {"enabled": True, "preStopSleepSeconds": 30}}},
+    ],
+)
+def test_a_pre_stop_sleep_must_leave_time_to_shut_down(
+    values: dict[str, Any], tmp_path: Path
+) -> None:
+    error = render_error(values, tmp_path)
+    assert "must be below terminationGracePeriodSeconds" in error, error
+
+
 def test_hardened_security_contexts_by_default(render: Render) -> None:
     rendered = render(CONFIGURATIONS["services"])
     workloads = [*rendered.of_kind("Deployment"), *rendered.of_kind("Job")]
@@ -259,6 +313,29 @@ def test_credentials_come_from_the_existing_secret(render: Render) -> None:
     assert rendered.of_kind("Secret") == []  # the chart never holds a credential
     for account in rendered.of_kind("ServiceAccount"):
         assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+
+
+@pytest.mark.parametrize(
+    ("values", "algorithms"),
+    [
+        ({}, "RS256"),
+        ({"auth": {"jwksUrl": "https://idp.example.com/jwks.json"}}, "RS256"),
+        ({"secrets": {"jwtSecretKey": "MALLBOTS_JWT_SECRET"}}, "RS256,HS256"),
+        (
+            {"secrets": {"jwtSecretKey": "S"}, "auth": {"algorithms": "HS256, ES256"}},
+            "HS256,ES256",
+        ),
+        ({"auth": {"algorithms": "ES256"}}, "ES256"),
+    ],
+)
+def test_a_jwt_secret_makes_the_gateway_accept_hs256(
+    render: Render, values: dict[str, Any], algorithms: str
+) -> None:
+    """The gateway refuses a token whose algorithm MALLBOTS_JWT_ALGORITHMS does not list: with
+    secrets.jwtSecretKey set, HS256 must be there, or every HS256 token would be refused."""
+    gateway = env_of(render(values).named("Deployment", f"{FULL}-gateway"))
+    assert gateway["MALLBOTS_JWT_ALGORITHMS"] == algorithms
+    assert ("MALLBOTS_JWT_SECRET" in gateway) == ("HS256" in algorithms.split(","))
 
 
 def test_every_setting_the_chart_sets_is_read_by_the_code(render: Render) -> None:
@@ -323,9 +400,35 @@ def test_ingress_for_the_alb_keeps_subscriptions_open(render: Render) -> None:
     assert gateway["MALLBOTS_TRUSTED_PROXIES"] == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 
 
+def test_the_alb_answers_metrics_itself_and_never_forwards_it(render: Render) -> None:
+    """The gateway's /metrics is unauthenticated: the internet-facing ALB answers it with a
+    fixed 404 (Prometheus scrapes the pods directly)."""
+    (ingress,) = render(CONFIGURATIONS["services-everything"]).of_kind("Ingress")
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    blocked, gateway = paths
+    # The controller names the action by the backend's service name, with port use-annotation.
+    assert blocked["path"] == "/metrics" and blocked["pathType"] == "Prefix"
+    assert blocked["backend"]["service"]["port"] == {"name": "use-annotation"}
+    name = blocked["backend"]["service"]["name"]
+    action = json.loads(
+        ingress["metadata"]["annotations"][f"alb.ingress.kubernetes.io/actions.{name}"]
+    )
+    assert action["type"] == "fixed-response"
+    assert action["fixedResponseConfig"]["statusCode"] == "404"
+    assert gateway["path"] == "/"
+    assert gateway["backend"]["service"] == {"name": f"{FULL}-gateway", "port": {"name": "http"}}
+    # Longer than the gateway's prefix, so the controller orders its rule first as well.
+    assert len(blocked["path"]) > len(gateway["path"])
+    # Turned off, only the gateway's rule remains.
+    (open_ingress,) = render({"ingress": {"enabled": True, "blockedPaths": []}}).of_kind("Ingress")
+    (only,) = open_ingress["spec"]["rules"][0]["http"]["paths"]
+    assert only["backend"]["service"]["name"] == f"{FULL}-gateway"
+    assert not any(".kubernetes.io/actions." in a for a in open_ingress["metadata"]["annotations"])
+
+
 def test_monitoring_resources_behind_their_switches(render: Render) -> None:
-    assert render(CONFIGURATIONS["services"]).of_kind("ServiceMonitor") == []
-    rendered = render(CONFIGURATIONS["services-everything"])
+    assert render(CONFIGURATIONS["services"], MONITORING_APIS).of_kind("ServiceMonitor") == []
+    rendered = render(CONFIGURATIONS["services-everything"], MONITORING_APIS)
     (monitor,) = rendered.of_kind("ServiceMonitor")
     assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
     (rule,) = rendered.of_kind("PrometheusRule")
@@ -333,6 +436,46 @@ def test_monitoring_resources_behind_their_switches(render: Render) -> None:
     expected = [g for path in copies for g in yaml.safe_load(path.read_text())["groups"]]
     assert expected, "no rules in files/prometheus-rules: run `make helm-rules`"
     assert rule["spec"]["groups"] == expected
+
+
+MONITORING_ON: dict[str, Any] = {
+    "metrics": {
+        "serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
+        "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
+    }
+}
+
+
+def test_monitoring_objects_are_skipped_without_the_prometheus_operators_api(
+    render: Render,
+) -> None:
+    """A fresh cluster has no ServiceMonitor CRD: rendering one would fail the whole (atomic)
+    release with "no matches for kind ServiceMonitor"."""
+    rendered = render(MONITORING_ON)
+    assert rendered.of_kind("ServiceMonitor") == [] and rendered.of_kind("PrometheusRule") == []
+    for kind in ("ServiceMonitor", "PrometheusRule"):
+        assert f"monitoring.coreos.com/v1/{kind} API" in rendered.notes
+        assert f"no {kind} was created" in rendered.notes
+    # Only the API the cluster serves gets its object.
+    only_monitor = render(MONITORING_ON, MONITORING_APIS[:1])
+    assert len(only_monitor.of_kind("ServiceMonitor")) == 1
+    assert only_monitor.of_kind("PrometheusRule") == []
+    assert "no ServiceMonitor was created" not in only_monitor.notes
+    assert "no PrometheusRule was created" in only_monitor.notes
+
+
+def test_monitoring_objects_are_rendered_with_the_api_and_carry_the_selector_labels(
+    render: Render,
+) -> None:
+    rendered = render(MONITORING_ON, MONITORING_APIS)
+    (monitor,) = rendered.of_kind("ServiceMonitor")
+    (rule,) = rendered.of_kind("PrometheusRule")
+    for resource in (monitor, rule):
+        # kube-prometheus-stack selects its ServiceMonitors and rules on release=<its release>.
+        assert resource["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert "was created" not in rendered.notes
+    # Switched off, nothing is rendered even where the API exists.
+    assert render(CONFIGURATIONS["monolith"], MONITORING_APIS).of_kind("PrometheusRule") == []
 
 
 def test_the_rule_copies_are_the_projects_rules() -> None:

@@ -174,3 +174,29 @@ def test_the_app_stack_gives_each_component_a_role_and_installs_the_chart() -> N
     # The module databases reach the chart as modules.<name>.database.
     assert "module_database" in local("app", "chart_values")["modules"]
     assert "vpc_cidr" in local("app", "chart_values")["gateway"]["trustedProxies"]
+
+
+def test_the_app_stack_leaves_the_prometheus_operator_objects_off_by_default() -> None:
+    """No stack installs the Prometheus Operator's CRDs: a ServiceMonitor in the first atomic
+    helm_release of a fresh cluster would fail it. A variable turns them on, with the labels
+    kube-prometheus-stack selects on."""
+    variables = blocks("app", "variable")
+    assert variables["prometheus_operator"]["type"] == "bool"
+    assert variables["prometheus_operator"]["default"] is False
+    assert variables["prometheus_selector_labels"]["default"] == {}
+    assert "validation" in variables["prometheus_selector_labels"]
+    metrics = local("app", "chart_values")["metrics"]
+    for kind in ("serviceMonitor", "prometheusRule"):
+        assert metrics[kind]["enabled"] == "${var.prometheus_operator}", kind
+        assert metrics[kind]["labels"] == "${var.prometheus_selector_labels}", kind
+    readme = (TERRAFORM / "README.md").read_text()
+    assert "prometheus_operator" in readme and "prometheus_selector_labels" in readme
+
+
+def test_the_network_outputs_say_what_the_app_stack_does_with_them() -> None:
+    outputs = blocks("network", "output")
+    assert "trustedProxies" in outputs["vpc_cidr"]["description"]
+    assert "databaseCIDRs" not in outputs["vpc_cidr"]["description"]
+    values = local("app", "chart_values")
+    assert "database_subnet_cidrs" in values["networkPolicy"]["databaseCIDRs"]
+    assert "database_subnet_cidrs" in values["networkPolicy"]["redisCIDRs"]

@@ -97,6 +97,9 @@ mode services one per enabled module with moduleDefaults under its own settings.
 {{- if not (hasKey $component "terminationGracePeriodSeconds") -}}
 {{- $_ := set $component "terminationGracePeriodSeconds" $.Values.backend.terminationGracePeriodSeconds -}}
 {{- end -}}
+{{- if not (hasKey $component "preStopSleepSeconds") -}}
+{{- $_ := set $component "preStopSleepSeconds" $.Values.backend.preStopSleepSeconds -}}
+{{- end -}}
 {{- $_ := set $components $name $component -}}
 {{- end -}}
 {{- end -}}
@@ -128,6 +131,21 @@ mode services one per enabled module with moduleDefaults under its own settings.
     secretKeyRef:
       name: {{ .root.Values.secrets.existingSecret }}
       key: {{ .key }}
+{{- end -}}
+
+{{/*
+MALLBOTS_JWT_ALGORITHMS: auth.algorithms, plus HS256 when secrets.jwtSecretKey is set (the
+gateway refuses any algorithm not listed, so a shared secret alone would verify no token).
+*/}}
+{{- define "mallbots.jwtAlgorithms" -}}
+{{- $algorithms := list -}}
+{{- range splitList "," .Values.auth.algorithms -}}
+{{- if trim . -}}{{- $algorithms = append $algorithms (trim .) -}}{{- end -}}
+{{- end -}}
+{{- if and .Values.secrets.jwtSecretKey (not (has "HS256" $algorithms)) -}}
+{{- $algorithms = append $algorithms "HS256" -}}
+{{- end -}}
+{{- join "," $algorithms -}}
 {{- end -}}
 
 {{/* MALLBOTS_DATABASE_URL_<MODULE> of the given modules (comma-separated) that have their own server. */}}
@@ -204,6 +222,26 @@ readinessProbe:
   periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
+{{- end -}}
+
+{{/*
+The preStop pause of a container: the pod, already out of its Service's endpoints (and being
+deregistered from the ALB's target group), keeps serving for `seconds` before it gets SIGTERM, so
+no new request reaches a closed listener. The sleep action needs no binary in the image
+(Kubernetes >= 1.30, the chart's kubeVersion). 0: no hook. Call with
+(dict "component" "gateway" "seconds" N "grace" terminationGracePeriodSeconds).
+*/}}
+{{- define "mallbots.lifecycle" -}}
+{{- $seconds := int (default 0 .seconds) -}}
+{{- if gt $seconds 0 -}}
+{{- if ge $seconds (int .grace) -}}
+{{- fail (printf "%s: preStopSleepSeconds (%d) must be below terminationGracePeriodSeconds (%d), which also bounds the shutdown after it" .component $seconds (int .grace)) -}}
+{{- end }}
+lifecycle:
+  preStop:
+    sleep:
+      seconds: {{ $seconds }}
+{{- end -}}
 {{- end -}}
 
 {{/* The writable /tmp of a read-only root filesystem. */}}
