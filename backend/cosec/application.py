@@ -16,6 +16,7 @@ from backend.platform.errors import NotFound
 from backend.platform.messages import Message, decode_payload
 from backend.platform.module import ModuleContext
 from backend.platform.saga_runner import SagaRunner
+from backend.platform.streams import handled_until
 from backend.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,17 @@ class CosecService:
         await self.runner.handle_reply(uow, message)
 
     async def watch(self) -> None:
-        """The saga timer (a background job): re-send or compensate silent steps."""
+        """The saga timer (a background job): re-send or compensate silent steps, deciding a
+        deadline only on replies this module's consumer has read."""
+
+        async def replies_handled_until() -> dt.datetime:
+            return await handled_until(self.ctx.redis, CREATE_ORDER.reply_channel, self.ctx.name)
+
         await self.runner.watch(
-            self.ctx.unit_of_work, self.ctx.pool.connection, self.ctx.settings.saga_timer_seconds
+            self.ctx.unit_of_work,
+            self.ctx.pool.connection,
+            self.ctx.settings.saga_timer_seconds,
+            replies_handled_until,
         )
 
     async def stuck(self) -> list[str]:

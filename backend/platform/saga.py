@@ -326,15 +326,27 @@ def on_reply(
     return _advance(definition, dataclasses.replace(state, compensating=True), now)
 
 
-def on_timer(definition: SagaDefinition[D], state: SagaState[D], now: dt.datetime) -> Transition[D]:
+def on_timer(
+    definition: SagaDefinition[D],
+    state: SagaState[D],
+    now: dt.datetime,
+    replies_handled_until: dt.datetime | None = None,
+) -> Transition[D]:
     """What a silent participant leads to: the same command again (same id) when it has been
     unanswered for ``resend_after``; past the ``deadline`` of a forward step, compensation, as
-    if the step had failed. A transition without a command changes nothing."""
+    if the step had failed. A transition without a command changes nothing.
+
+    ``replies_handled_until``: up to when the saga's reply channel has been handled (None: up
+    to now). A reply that came in time but waits unread (the orchestrator was down, or is behind)
+    is no silence: the deadline is decided only once the replies that came before it are read,
+    and until then the command is re-sent as before the deadline."""
     entry = state.pending
     if entry is None:
         return Transition(state, None)
     started, sent = entry.at, entry.sent_at or entry.at
-    if state.compensating or now - started < definition.deadline:
+    deadline = started + definition.deadline
+    unread = replies_handled_until is not None and replies_handled_until < deadline
+    if state.compensating or now < deadline or unread:
         if now - sent < definition.resend_after:
             return Transition(state, None)
         again = dataclasses.replace(entry, sent_at=now, sends=entry.sends + 1)

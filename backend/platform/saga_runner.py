@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, TypeVar
 
@@ -124,13 +124,16 @@ class SagaRunner(Generic[D]):
         await self._save(uow, transition.state)
         self._send(uow, transition, message)
 
-    async def wake(self, uow: UnitOfWork, saga_id: str) -> bool:
-        """Re-send or time out the saga's command in flight if it is due; True if it was."""
+    async def wake(
+        self, uow: UnitOfWork, saga_id: str, replies_handled_until: dt.datetime | None = None
+    ) -> bool:
+        """Re-send or time out the saga's command in flight if it is due; True if it was.
+        ``replies_handled_until``: see :func:`~backend.platform.saga.on_timer`."""
         state = await self._load(uow, saga_id, lock="FOR UPDATE SKIP LOCKED")
         if state is None:
             return False
         before = state.pending
-        transition = on_timer(self.definition, state, self.clock())
+        transition = on_timer(self.definition, state, self.clock(), replies_handled_until)
         if transition.state == state:
             return False
         if before is not None and transition.state.pending is not None:
@@ -176,19 +179,25 @@ class SagaRunner(Generic[D]):
         unit_of_work: Callable[[], AbstractAsyncContextManager[UnitOfWork]],
         pool_connection: Callable[[], AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]],
         interval: float,
+        replies_handled_until: Callable[[], Awaitable[dt.datetime]] | None = None,
     ) -> None:
         """Until cancelled: every ``interval`` seconds, wake the sagas that wait too long. An
         outage is retried at the next round; a saga that cannot be woken is logged and left for
-        the next round too, without stopping the timer for the others."""
+        the next round too, without stopping the timer for the others.
+
+        ``replies_handled_until`` tells, each round, up to when the reply channel has been
+        read: a deadline is not decided on replies still unread (after an outage of this
+        module, its timer would otherwise compensate steps whose replies wait in the stream)."""
         while True:
             await asyncio.sleep(interval)
             try:
                 async with pool_connection() as conn:
                     due = await self.stuck(conn)
+                handled = await replies_handled_until() if due and replies_handled_until else None
                 for saga_id in due:
                     try:
                         async with unit_of_work() as uow:
-                            await self.wake(uow, saga_id)
+                            await self.wake(uow, saga_id, handled)
                     except Exception as exc:
                         if is_transient(exc):
                             raise

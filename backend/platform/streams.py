@@ -1,7 +1,9 @@
-"""Operations on the Redis streams: dead-letter listing and replay, safe trimming."""
+"""Operations on the Redis streams: dead-letter listing and replay, safe trimming, how far a
+group has handled a stream."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -85,3 +87,40 @@ async def trim_acknowledged(redis: aioredis.Redis, topic: str, keep_seconds: flo
             candidate = tuple(int(p) for p in _s(summary["min"]).split("-"))
         bound = min(bound, candidate)  # type: ignore[assignment]
     return int(await redis.xtrim(topic, minid=f"{bound[0]}-{bound[1]}", approximate=False))
+
+
+ALL_HANDLED = dt.datetime.max.replace(tzinfo=dt.UTC)
+NOTHING_HANDLED = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _entry_time(entry_id: str) -> dt.datetime:
+    """The time a stream entry was added (its id's milliseconds), less a millisecond: the entries
+    of that millisecond after it may still wait."""
+    milliseconds = int(entry_id.split("-")[0]) - 1
+    return dt.datetime.fromtimestamp(milliseconds / 1000, dt.UTC)
+
+
+async def handled_until(redis: aioredis.Redis, topic: str, group: str) -> dt.datetime:
+    """Up to when ``group`` has read and acknowledged ``topic``: every entry added before the
+    time returned is handled. ``ALL_HANDLED`` when nothing waits (no stream, or the group has
+    read the newest entry and acknowledged everything); ``NOTHING_HANDLED`` before the group
+    exists. Redis 6.2 reports no ``lag``; then the group's last delivered id is compared with the
+    stream's newest."""
+    try:
+        groups = await redis.xinfo_groups(topic)
+    except aioredis.ResponseError:  # no such stream: nothing was ever added to it
+        return ALL_HANDLED
+    info = next((g for g in groups if _s(g["name"]) == group), None)
+    if info is None:
+        return NOTHING_HANDLED
+    delivered = _s(info["last-delivered-id"])
+    lag = info.get("lag")
+    if lag is None:
+        newest = _s((await redis.xinfo_stream(topic))["last-generated-id"])
+        read = ALL_HANDLED if delivered == newest else _entry_time(delivered)
+    else:
+        read = ALL_HANDLED if int(lag) == 0 else _entry_time(delivered)
+    if int(info["pending"]) == 0:
+        return read
+    oldest_pending = _s((await redis.xpending(topic, group))["min"])
+    return min(read, _entry_time(oldest_pending))

@@ -18,7 +18,7 @@ from backend.cosec.module import module as cosec
 from backend.customers.messages import COMMAND_TOPIC as CUSTOMERS
 from backend.depot.messages import REPLY_TOPIC
 from backend.ordering.messages import COMMAND_TOPIC as ORDERING
-from backend.platform.messages import OUTCOME_SUCCESS
+from backend.platform.messages import ENVELOPE_FIELD, OUTCOME_SUCCESS
 from backend.platform.saga import Success, reply_to
 from tests.conftest import Servers
 from tests.modules.test_cosec import (
@@ -80,6 +80,49 @@ async def test_a_silent_step_is_sent_again_then_compensated_and_the_order_reject
         (1, "forward", "customersapi.AuthorizeCustomer", "FAILURE"),
         (0, "compensation", "ordersapi.RejectOrder", "SUCCESS"),
     ]
+
+
+async def test_a_reply_that_came_in_time_but_waits_unread_is_no_silence(
+    servers: Servers,
+) -> None:
+    """After an outage of cosec, replies that came before a step's deadline wait in the stream:
+    its timer must not give the step up on them. Here the reply is held pending by a stalled
+    consumer of cosec's group (as a crashed process leaves it) past the deadline; the timer
+    keeps re-sending, and once the reply is read the saga goes on, uncompensated."""
+    async with running_backend(
+        servers.database_url,
+        servers.redis_url,
+        [cosec],
+        saga_resend_seconds=0.4,
+        saga_deadline_seconds=1.5,
+        saga_timer_seconds=0.1,
+        claim_idle_seconds=3600,  # the stalled consumer's entry stays its own
+    ) as backend:
+        redis = backend.host.redis
+        order_id = str(uuid.uuid4())
+        await publish(backend, order_created(order_id))
+        (authorize,) = (await eventually(lambda: commands(backend, CUSTOMERS, order_id), bool))[:1]
+        reply = reply_to(authorize, Success(), OUTCOME_SUCCESS)
+        async with redis.pipeline(transaction=True) as both:  # the blocked consumer comes after
+            both.xadd(REPLY_TOPIC, {ENVELOPE_FIELD: reply.to_json()})
+            both.xreadgroup("cosec", "stalled", {REPLY_TOPIC: ">"}, count=100)
+            added, claimed = await both.execute()
+        entry = added.decode()
+        assert [e.decode() for _, entries in claimed for e, _ in entries] == [entry]
+        # Past the deadline (1.5 s), the command is still only re-sent.
+        sent = await eventually(
+            lambda: commands(backend, CUSTOMERS, order_id), lambda c: len(c) >= 6, timeout=20
+        )
+        state = await saga(backend, order_id)
+        assert not state["compensating"] and state["step"] == 1
+        assert await commands(backend, ORDERING, order_id) == []
+        assert len(sent) >= 6  # 0.4 s apart: well past the deadline
+        # The reply is read at last (the stalled consumer's entry given back, the reply again).
+        await redis.xack(REPLY_TOPIC, "cosec", entry)
+        await handled(backend, REPLY_TOPIC, await publish(backend, reply))
+        moved = await eventually(lambda: saga(backend, order_id), lambda s: s["step"] == 2)
+    assert not moved["compensating"]
+    assert steps(moved)[0] == (1, "forward", "customersapi.AuthorizeCustomer", "SUCCESS")
 
 
 async def test_sagas_list_stuck_shows_what_each_waits_on_past_the_timeout(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -21,7 +22,13 @@ from backend.platform.embedded import EmbeddedRedis, remove_tree
 from backend.platform.messages import ENVELOPE_FIELD, Message, new_message
 from backend.platform.module import ModuleContext
 from backend.platform.relay import OutboxRelay
-from backend.platform.streams import list_dead_letters, trim_acknowledged
+from backend.platform.streams import (
+    ALL_HANDLED,
+    NOTHING_HANDLED,
+    handled_until,
+    list_dead_letters,
+    trim_acknowledged,
+)
 from tests.conftest import Servers
 from tests.support.counter import CounterIncremented, increment, topic_of
 from tests.support.waiting import eventually
@@ -320,6 +327,30 @@ async def test_trimming_keeps_every_unacknowledged_entry(redis: aioredis.Redis) 
     remaining = [entry_id for entry_id, _ in await redis.xrange(topic)]
     assert removed == 3
     assert remaining == ids[3:], "entries 4-6 are pending, 7-10 unread by 'slow'"
+    await redis.delete(topic)
+
+
+async def test_how_far_a_group_has_handled_a_stream(redis: aioredis.Redis) -> None:
+    """What the saga timer asks before deciding a deadline: every entry added before the time
+    returned is read and acknowledged (entry ids are their milliseconds)."""
+    topic = f"test.handled.{os.getpid()}.{id(redis)}"
+
+    def at(milliseconds: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(milliseconds / 1000, dt.UTC)
+
+    assert await handled_until(redis, topic, "g") == ALL_HANDLED  # no stream: nothing waits
+    for ms in (1000, 2000, 3000):
+        await redis.xadd(topic, {"n": str(ms)}, id=f"{ms}-0")
+    assert await handled_until(redis, topic, "g") == NOTHING_HANDLED  # no group yet
+    await redis.xgroup_create(topic, "g", id="0")
+    assert await handled_until(redis, topic, "g") < at(1000)
+    read = await redis.xreadgroup("g", "c", {topic: ">"}, count=2)
+    await redis.xack(topic, "g", *[entry_id for entry_id, _ in read[0][1]])
+    assert at(1000) < await handled_until(redis, topic, "g") < at(3000)
+    await redis.xreadgroup("g", "c", {topic: ">"}, count=1)  # read, not acknowledged
+    assert at(2000) < await handled_until(redis, topic, "g") < at(3000)
+    await redis.xack(topic, "g", "3000-0")
+    assert await handled_until(redis, topic, "g") == ALL_HANDLED
     await redis.delete(topic)
 
 

@@ -423,6 +423,24 @@ def test_a_silent_step_is_sent_again_with_the_same_id_then_compensated_past_its_
     assert later.command == gave_up.command and not later.state.done
 
 
+def test_a_deadline_is_decided_only_on_replies_already_read() -> None:
+    """Past the deadline, a reply may still wait unread on the channel (the orchestrator was
+    down): until the replies that came before the deadline are read, the step is no silence."""
+    definition = dataclasses.replace(
+        CREATE_ORDER, resend_after=dt.timedelta(seconds=30), deadline=dt.timedelta(minutes=2)
+    )
+    first = start(definition, "o1", DATA, T0).state
+    late = T0 + dt.timedelta(minutes=3)
+    behind = T0 + dt.timedelta(minutes=1)  # the channel is read up to a minute in
+    waiting = on_timer(definition, first, late, replies_handled_until=behind)
+    assert waiting.command == AUTHORIZE  # sent again, not given up
+    assert not waiting.state.compensating
+    read = T0 + dt.timedelta(minutes=2, seconds=1)
+    gave_up = on_timer(definition, waiting.state, late, replies_handled_until=read)
+    assert gave_up.state.compensating
+    assert gave_up.command is not None and isinstance(gave_up.command.payload, RejectOrder)
+
+
 def test_the_timer_leaves_a_finished_saga_alone() -> None:
     _, state = run()
     assert on_timer(CREATE_ORDER, state, T1 + dt.timedelta(days=1)) == Transition(state, None)
