@@ -153,6 +153,20 @@ class StreamConsumer:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
+    async def leave(self) -> None:
+        """On a clean stop: delete this process's consumer from each group where it holds no
+        pending entry (one it holds stays, for another process to claim). Best effort: the
+        stream trimmer deletes what is left once idle (``streams.remove_idle_consumers``)."""
+        for topic in self.subscriptions:
+            try:
+                pending = await self.redis.xpending_range(
+                    topic, self.group, "-", "+", 1, consumername=self.name
+                )
+                if not pending:
+                    await self.redis.xgroup_delconsumer(topic, self.group, self.name)
+            except (aioredis.RedisError, OSError) as exc:
+                log.debug("consumer %s: not removed from %s: %s", self.name, topic, exc)
+
     async def run(self) -> None:
         """Consume until cancelled; survives Redis and PostgreSQL outages by retrying."""
         tracing.untraced_task()

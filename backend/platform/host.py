@@ -27,13 +27,16 @@ from backend.platform.failures import is_transient
 from backend.platform.http import JSONResponse, domain_error_handler, http_error_handler
 from backend.platform.module import Module, ModuleContext, ModuleParts
 from backend.platform.retention import Retention, prune_tables, trim_dead_letters
-from backend.platform.streams import trim_acknowledged
+from backend.platform.streams import remove_idle_consumers, trim_acknowledged
 from observability import metrics, tracing
 from observability.sampler import ConsumerGroup, Sampler
 
 log = logging.getLogger(__name__)
 
 TRIM_INTERVAL_SECONDS = 60.0
+IDLE_CONSUMER_SECONDS = 24 * 3600.0
+"""A consumer without pending entries that has not read for this long belongs to a process that
+is gone: the trimmer deletes it."""
 
 
 async def run_migrations(
@@ -143,6 +146,7 @@ class BackendHost:
             for topic in sorted(topics):
                 try:
                     await trim_acknowledged(self.redis, topic)
+                    await remove_idle_consumers(self.redis, topic, IDLE_CONSUMER_SECONDS)
                 except (aioredis.RedisError, OSError) as exc:
                     log.warning("trimming %s failed: %s", topic, exc)
             await self.prune()
@@ -185,6 +189,9 @@ class BackendHost:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self.run_workers:
+            for consumer in self.consumers.values():
+                await consumer.leave()
         for context in self.contexts.values():
             await context.detach()
         if self._redis is not None:

@@ -89,6 +89,26 @@ async def trim_acknowledged(redis: aioredis.Redis, topic: str, keep_seconds: flo
     return int(await redis.xtrim(topic, minid=f"{bound[0]}-{bound[1]}", approximate=False))
 
 
+async def remove_idle_consumers(redis: aioredis.Redis, topic: str, idle_seconds: float) -> int:
+    """Delete the consumers of ``topic``'s groups that hold no pending entry and have not
+    read for ``idle_seconds``: every process start names a consumer of its own, so the names
+    of processes long gone would pile up. Nothing is lost: an entry pending for a consumer keeps
+    it, and a live consumer deleted between two reads is made again by its next read. Returns
+    how many were deleted."""
+    try:
+        groups = await redis.xinfo_groups(topic)
+    except aioredis.ResponseError:
+        return 0
+    removed = 0
+    for group in groups:
+        name = _s(group["name"])
+        for consumer in await redis.xinfo_consumers(topic, name):
+            if int(consumer["pending"]) == 0 and int(consumer["idle"]) > idle_seconds * 1000:
+                await redis.xgroup_delconsumer(topic, name, consumer["name"])
+                removed += 1
+    return removed
+
+
 ALL_HANDLED = dt.datetime.max.replace(tzinfo=dt.UTC)
 NOTHING_HANDLED = dt.datetime.min.replace(tzinfo=dt.UTC)
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 
 from backend.cosec.module import module as cosec
 from backend.customers.messages import COMMAND_TOPIC as CUSTOMERS
@@ -123,6 +124,25 @@ async def test_a_reply_that_came_in_time_but_waits_unread_is_no_silence(
         moved = await eventually(lambda: saga(backend, order_id), lambda s: s["step"] == 2)
     assert not moved["compensating"]
     assert steps(moved)[0] == (1, "forward", "customersapi.AuthorizeCustomer", "SUCCESS")
+
+
+async def test_a_cleanly_stopped_process_leaves_no_consumer_behind(servers: Servers) -> None:
+    """Each process start names a consumer of its own; one that stops cleanly, with nothing
+    pending, deletes it (else the names of gone processes pile up in every group)."""
+    async with running_backend(servers.database_url, servers.redis_url, [cosec]) as backend:
+        consumer = backend.host.consumers["cosec"]
+        order_id = str(uuid.uuid4())
+        topic = order_created(order_id).subject
+        await handled(backend, topic, await publish(backend, order_created(order_id)))
+        redis = backend.host.redis
+        names = [c["name"].decode() for c in await redis.xinfo_consumers(topic, "cosec")]
+        assert consumer.name in names
+    client = aioredis.from_url(servers.redis_url)
+    try:
+        left = [c["name"].decode() for c in await client.xinfo_consumers(topic, "cosec")]
+    finally:
+        await client.aclose()
+    assert consumer.name not in left
 
 
 async def test_sagas_list_stuck_shows_what_each_waits_on_past_the_timeout(

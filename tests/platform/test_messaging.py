@@ -27,6 +27,7 @@ from backend.platform.streams import (
     NOTHING_HANDLED,
     handled_until,
     list_dead_letters,
+    remove_idle_consumers,
     trim_acknowledged,
 )
 from tests.conftest import Servers
@@ -327,6 +328,24 @@ async def test_trimming_keeps_every_unacknowledged_entry(redis: aioredis.Redis) 
     remaining = [entry_id for entry_id, _ in await redis.xrange(topic)]
     assert removed == 3
     assert remaining == ids[3:], "entries 4-6 are pending, 7-10 unread by 'slow'"
+    await redis.delete(topic)
+
+
+async def test_consumers_of_processes_long_gone_are_removed(redis: aioredis.Redis) -> None:
+    """Each process start names a consumer of its own: an idle one without pending entries is
+    deleted, one with pending entries is kept (they are still to be claimed)."""
+    topic = f"test.consumers.{os.getpid()}.{id(redis)}"
+    for n in range(2):
+        await redis.xadd(topic, {"n": str(n)})
+    await redis.xgroup_create(topic, "g", id="0")
+    await redis.xreadgroup("g", "holding", {topic: ">"}, count=1)  # pending, never acknowledged
+    read = await redis.xreadgroup("g", "done", {topic: ">"}, count=1)
+    await redis.xack(topic, "g", read[0][1][0][0])  # acknowledged: nothing pending
+
+    assert await remove_idle_consumers(redis, topic, idle_seconds=3600) == 0  # both just read
+    removed = await remove_idle_consumers(redis, topic, idle_seconds=0)
+    left = [c["name"].decode() for c in await redis.xinfo_consumers(topic, "g")]
+    assert (removed, left) == (1, ["holding"])
     await redis.delete(topic)
 
 
