@@ -284,16 +284,7 @@ async def test_a_checkout_beyond_the_money_maximum_is_dead_lettered_with_the_rea
     message = await send(
         backend, new_message(BASKET_TOPIC, BasketCheckedOut(basket_id, "c1", "pay-1", items))
     )
-    redis = backend.context("ordering").redis
-    dead = await eventually(
-        lambda: redis.xrange(BASKET_TOPIC + DLQ_SUFFIX),
-        lambda entries: any(
-            Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message.id for _, f in entries
-        ),
-    )
-    (entry,) = [
-        f for _, f in dead if Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message.id
-    ]
+    entry = await dead_letter(backend, BASKET_TOPIC, message.id)
     assert entry[b"error"] == f"BadRequest: the order total cannot exceed {MAX_AMOUNT}".encode()
     order_id = order_id_for_basket(basket_id)
     assert await stored_events(backend, order_id) == []
@@ -396,16 +387,7 @@ async def test_rejecting_a_cancelled_order_succeeds_so_compensation_ends(
 async def test_a_command_without_a_reply_channel_is_dead_lettered(backend: RunningBackend) -> None:
     order_id = await pending_order(backend)
     message = await publish(backend, COMMAND_TOPIC, ApproveOrder(order_id, "shop-1"))
-    redis = backend.context("ordering").redis
-    dead = await eventually(
-        lambda: redis.xrange(COMMAND_TOPIC + DLQ_SUFFIX),
-        lambda entries: any(
-            Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message.id for _, f in entries
-        ),
-    )
-    (entry,) = [
-        f for _, f in dead if Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message.id
-    ]
+    entry = await dead_letter(backend, COMMAND_TOPIC, message.id)
     assert (
         entry[b"error"] == f"ordersapi.ApproveOrder has no {COMMAND_REPLY_CHANNEL} header".encode()
     )
@@ -670,3 +652,18 @@ async def test_openapi_document_lists_every_operation(backend: RunningBackend) -
         "/api/ordering/{id}/complete",
     }
     assert set(document["paths"]["/api/ordering/{id}"]) == {"get", "delete"}
+
+
+async def dead_letter(backend: RunningBackend, topic: str, message_id: str) -> dict[bytes, bytes]:
+    """The fields of message ``message_id``'s entry in ``topic``'s dead letters, once it is
+    there."""
+    redis = backend.context("ordering").redis
+
+    def of_message(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> list[dict[bytes, bytes]]:
+        return [
+            f for _, f in entries if Message.from_json(f[ENVELOPE_FIELD.encode()]).id == message_id
+        ]
+
+    dead = await eventually(lambda: redis.xrange(topic + DLQ_SUFFIX), of_message)
+    (entry,) = of_message(dead)
+    return entry

@@ -35,17 +35,19 @@ from tests.modules.test_cosec import (
 from tests.support.backend import RunningBackend, running_backend
 from tests.support.waiting import eventually
 
+SHORT_TIMEOUTS = {
+    "saga_resend_seconds": 0.4,
+    "saga_deadline_seconds": 1.5,
+    "saga_timer_seconds": 0.1,
+}
+"""Resend every 0.4 s, give up after 1.5 s, the timer every 0.1 s."""
+
 
 @pytest.fixture
 async def backend(servers: Servers) -> AsyncIterator[RunningBackend]:
     """Each test has its own backend: two at a time would share the cosec consumer group."""
     async with running_backend(
-        servers.database_url,
-        servers.redis_url,
-        [cosec],
-        saga_resend_seconds=0.4,
-        saga_deadline_seconds=1.5,
-        saga_timer_seconds=0.1,
+        servers.database_url, servers.redis_url, [cosec], **SHORT_TIMEOUTS
     ) as running:
         yield running
 
@@ -94,9 +96,7 @@ async def test_a_reply_that_came_in_time_but_waits_unread_is_no_silence(
         servers.database_url,
         servers.redis_url,
         [cosec],
-        saga_resend_seconds=0.4,
-        saga_deadline_seconds=1.5,
-        saga_timer_seconds=0.1,
+        **SHORT_TIMEOUTS,
         claim_idle_seconds=3600,  # the stalled consumer's entry stays its own
     ) as backend:
         redis = backend.host.redis
