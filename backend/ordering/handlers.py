@@ -75,11 +75,22 @@ def handlers(service: OrderingService) -> table.HandlerTable:
         )
 
     async def reject_order(uow: UnitOfWork, command: Message) -> Payload | None:
+        """The saga's compensation: it always ends the order. An order approved after the saga
+        gave its approval up (the participant answered past the deadline, the shopping list is
+        cancelled by then) is cancelled, so the compensation converges instead of failing for
+        good."""
         reject = decode_payload(command, messages.RejectOrder)
+
+        def end(order: Order) -> None:
+            if order.status is OrderStatus.APPROVED:
+                order.cancel()
+            else:
+                order.reject(reject.reason)
+
         await service.change(
             uow,
             reject.id,
-            lambda o: o.reject(reject.reason),
+            end,
             command,
             done=lambda o: o.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED),
         )

@@ -339,10 +339,8 @@ async def test_a_refused_command_replies_failure_and_changes_nothing(
     backend: RunningBackend,
 ) -> None:
     order_id = await approved_order(backend)
-    _, reply = await command(backend, RejectOrder(order_id))
-    assert (reply.name, reply.metadata[REPLY_OUTCOME]) == ("reply.Failure", "FAILURE")
-    assert reply.payload == {"code": "BAD_REQUEST", "error": "the order cannot be rejected"}
     _, reply = await command(backend, ApproveOrder(order_id, "another-list"))
+    assert (reply.name, reply.metadata[REPLY_OUTCOME]) == ("reply.Failure", "FAILURE")
     assert reply.payload == {"code": "BAD_REQUEST", "error": "the order cannot be approved"}
     order = await get_order(backend, order_id)
     assert (order["status"], order["shopping_id"]) == ("approved", "shop-1")
@@ -382,6 +380,25 @@ async def test_rejecting_a_cancelled_order_succeeds_so_compensation_ends(
     assert (await get_order(backend, order_id))["status"] == "cancelled"
     _, reply = await command(backend, ApproveOrder(order_id, "shop-1"))
     assert reply.payload["error"] == "the order cannot be approved"
+
+
+async def test_rejecting_an_order_approved_too_late_cancels_it_so_compensation_ends(
+    backend: RunningBackend,
+) -> None:
+    """RejectOrder is the saga's compensation, sent after it gave a step up: an order that a
+    late ApproveOrder approved meanwhile (its shopping list is cancelled by then) is cancelled
+    (OrderCanceled, which depot and payments follow), not left approved for ever."""
+    order_id = await approved_order(backend)
+    _, reply = await command(backend, RejectOrder(order_id, "ordersapi.ApproveOrder failed"))
+    assert reply.name == "reply.Success"
+    assert (await get_order(backend, order_id))["status"] == "cancelled"
+    *_, canceled = await order_events(backend, order_id, 3)
+    assert canceled.name == "ordersapi.OrderCanceled"
+    assert await stored_events(backend, order_id) == [
+        "ordering.OrderCreated",
+        "ordering.OrderApproved",
+        "ordering.OrderCanceled",
+    ]
 
 
 async def test_a_command_without_a_reply_channel_is_dead_lettered(backend: RunningBackend) -> None:
