@@ -246,7 +246,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            metrics.route(),
+            metrics.route(public_edge=True),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *(graphiql.routes() if settings.development else []),

@@ -266,6 +266,18 @@ async def serve_metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def route() -> Route:
-    """``GET /metrics``: unauthenticated, like the probes."""
-    return Route("/metrics", serve_metrics, methods=["GET"])
+async def serve_metrics_to_scrapers(request: Request) -> Response:
+    """Not to a request that came through a proxy (the gateway's load balancer marks each with
+    ``X-Forwarded-For``): Prometheus scrapes the pods themselves, and a load balancer's rule on
+    the path alone can be passed by percent-encoding it (``/%6Detrics``)."""
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    return await serve_metrics(request)
+
+
+def route(*, public_edge: bool = False) -> Route:
+    """``GET /metrics``: unauthenticated, like the probes; on the ``public_edge`` (the gateway),
+    only to those who reach the process directly."""
+    return Route(
+        "/metrics", serve_metrics_to_scrapers if public_edge else serve_metrics, methods=["GET"]
+    )

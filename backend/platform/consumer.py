@@ -154,9 +154,9 @@ class StreamConsumer:
                     raise
 
     async def leave(self) -> None:
-        """On a clean stop: delete this process's consumer from each group where it holds no
-        pending entry (one it holds stays, for another process to claim). Best effort: the
-        stream trimmer deletes what is left once idle (``streams.remove_idle_consumers``)."""
+        """On a clean stop, once nothing reads any more: delete this process's consumer from
+        each group where it holds no pending entry (one it holds stays, for another process to
+        claim). Best effort: a process that crashed leaves its name behind."""
         for topic in self.subscriptions:
             try:
                 pending = await self.redis.xpending_range(

@@ -27,16 +27,15 @@ from backend.platform.failures import is_transient
 from backend.platform.http import JSONResponse, domain_error_handler, http_error_handler
 from backend.platform.module import Module, ModuleContext, ModuleParts
 from backend.platform.retention import Retention, prune_tables, trim_dead_letters
-from backend.platform.streams import remove_idle_consumers, trim_acknowledged
+from backend.platform.streams import trim_acknowledged
 from observability import metrics, tracing
 from observability.sampler import ConsumerGroup, Sampler
 
 log = logging.getLogger(__name__)
 
 TRIM_INTERVAL_SECONDS = 60.0
-IDLE_CONSUMER_SECONDS = 24 * 3600.0
-"""A consumer without pending entries that has not read for this long belongs to a process that
-is gone: the trimmer deletes it."""
+LEAVE_SECONDS = 2.0
+"""How long a stopping process gives its consumers to leave their groups."""
 
 
 async def run_migrations(
@@ -146,7 +145,6 @@ class BackendHost:
             for topic in sorted(topics):
                 try:
                     await trim_acknowledged(self.redis, topic)
-                    await remove_idle_consumers(self.redis, topic, IDLE_CONSUMER_SECONDS)
                 except (aioredis.RedisError, OSError) as exc:
                     log.warning("trimming %s failed: %s", topic, exc)
             await self.prune()
@@ -191,7 +189,8 @@ class BackendHost:
         self._tasks.clear()
         if self.run_workers:
             for consumer in self.consumers.values():
-                await consumer.leave()
+                with contextlib.suppress(TimeoutError):  # Redis unreachable: leave it
+                    await asyncio.wait_for(consumer.leave(), LEAVE_SECONDS)
         for context in self.contexts.values():
             await context.detach()
         if self._redis is not None:

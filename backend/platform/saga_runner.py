@@ -45,6 +45,7 @@ from backend.platform.saga import (
     reply_saga_id,
     start,
 )
+from backend.platform.streams import NOTHING_HANDLED
 from backend.platform.unit_of_work import UnitOfWork
 from observability import hops
 
@@ -193,7 +194,7 @@ class SagaRunner(Generic[D]):
             try:
                 async with pool_connection() as conn:
                     due = await self.stuck(conn)
-                handled = await replies_handled_until() if due and replies_handled_until else None
+                handled = await self._replies_handled(replies_handled_until) if due else None
                 for saga_id in due:
                     try:
                         async with unit_of_work() as uow:
@@ -206,6 +207,20 @@ class SagaRunner(Generic[D]):
                 if not is_transient(exc):
                     raise
                 log.warning("saga timer %s: %s; retrying", self.definition.name, exc)
+
+    async def _replies_handled(
+        self, replies_handled_until: Callable[[], Awaitable[dt.datetime]] | None
+    ) -> dt.datetime | None:
+        """Up to when the replies are read; when that cannot be told (Redis down, the stream
+        gone), no reply counts as read: this round decides no deadline, only re-sends."""
+        if replies_handled_until is None:
+            return None
+        try:
+            return await replies_handled_until()
+        except Exception as exc:
+            log.warning("saga timer %s: replies not checked (%s); no deadline decided",
+                        self.definition.name, exc)  # fmt: skip
+            return NOTHING_HANDLED
 
     async def get(self, conn: psycopg.AsyncConnection[Any], saga_id: str) -> dict[str, Any] | None:
         cur = await conn.execute(

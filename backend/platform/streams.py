@@ -84,32 +84,12 @@ async def trim_acknowledged(redis: aioredis.Redis, topic: str, keep_seconds: flo
         candidate = tuple(int(p) for p in last.split("-"))
         if int(group["pending"]) > 0:
             summary = await redis.xpending(topic, name)
-            candidate = tuple(int(p) for p in _s(summary["min"]).split("-"))
+            if summary["min"] is not None:  # else acknowledged since XINFO: nothing pending
+                candidate = tuple(int(p) for p in _s(summary["min"]).split("-"))
         bound = min(bound, candidate)  # type: ignore[assignment]
     return int(await redis.xtrim(topic, minid=f"{bound[0]}-{bound[1]}", approximate=False))
 
 
-async def remove_idle_consumers(redis: aioredis.Redis, topic: str, idle_seconds: float) -> int:
-    """Delete the consumers of ``topic``'s groups that hold no pending entry and have not
-    read for ``idle_seconds``: every process start names a consumer of its own, so the names
-    of processes long gone would pile up. Nothing is lost: an entry pending for a consumer keeps
-    it, and a live consumer deleted between two reads is made again by its next read. Returns
-    how many were deleted."""
-    try:
-        groups = await redis.xinfo_groups(topic)
-    except aioredis.ResponseError:
-        return 0
-    removed = 0
-    for group in groups:
-        name = _s(group["name"])
-        for consumer in await redis.xinfo_consumers(topic, name):
-            if int(consumer["pending"]) == 0 and int(consumer["idle"]) > idle_seconds * 1000:
-                await redis.xgroup_delconsumer(topic, name, consumer["name"])
-                removed += 1
-    return removed
-
-
-ALL_HANDLED = dt.datetime.max.replace(tzinfo=dt.UTC)
 NOTHING_HANDLED = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -122,14 +102,15 @@ def _entry_time(entry_id: str) -> dt.datetime:
 
 async def handled_until(redis: aioredis.Redis, topic: str, group: str) -> dt.datetime:
     """Up to when ``group`` has read and acknowledged ``topic``: every entry added before the
-    time returned is handled. ``ALL_HANDLED`` when nothing waits (no stream, or the group has
-    read the newest entry and acknowledged everything); ``NOTHING_HANDLED`` before the group
-    exists. Redis 6.2 reports no ``lag``; then the group's last delivered id is compared with the
-    stream's newest."""
+    time returned is handled. When nothing waits (no stream, or the group has read the newest
+    entry and acknowledged everything), the time of the check; ``NOTHING_HANDLED`` before the
+    group exists. Redis 6.2 reports no ``lag``; then the group's last delivered id is compared
+    with the stream's newest."""
+    checked = dt.datetime.now(dt.UTC)
     try:
         groups = await redis.xinfo_groups(topic)
     except aioredis.ResponseError:  # no such stream: nothing was ever added to it
-        return ALL_HANDLED
+        return checked
     info = next((g for g in groups if _s(g["name"]) == group), None)
     if info is None:
         return NOTHING_HANDLED
@@ -137,10 +118,12 @@ async def handled_until(redis: aioredis.Redis, topic: str, group: str) -> dt.dat
     lag = info.get("lag")
     if lag is None:
         newest = _s((await redis.xinfo_stream(topic))["last-generated-id"])
-        read = ALL_HANDLED if delivered == newest else _entry_time(delivered)
+        read = checked if delivered == newest else _entry_time(delivered)
     else:
-        read = ALL_HANDLED if int(lag) == 0 else _entry_time(delivered)
+        read = checked if int(lag) == 0 else _entry_time(delivered)
     if int(info["pending"]) == 0:
         return read
-    oldest_pending = _s((await redis.xpending(topic, group))["min"])
-    return min(read, _entry_time(oldest_pending))
+    oldest_pending = (await redis.xpending(topic, group))["min"]
+    if oldest_pending is None:  # acknowledged since XINFO
+        return read
+    return min(read, _entry_time(_s(oldest_pending)))

@@ -102,6 +102,24 @@ def test_metrics_are_served_without_credentials_in_the_prometheus_format(scrape:
     assert all(t.startswith("text/plain; version=") for t in scrape.content_types)
 
 
+async def test_the_gateway_serves_metrics_to_scrapers_not_through_its_load_balancer(
+    servers: Servers,
+) -> None:
+    """Prometheus scrapes the pod; a request through the ALB (which adds ``X-Forwarded-For``)
+    is answered 404, however its path is spelled."""
+    async with (
+        running_gateway("http://127.0.0.1:9", servers.redis_url) as gateway,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+        direct = await http.get(f"{gateway.url}/metrics")
+        proxied = [
+            await http.get(f"{gateway.url}/metrics", headers=headers)
+            for headers in ({"x-forwarded-for": "203.0.113.9"}, {"forwarded": "for=203.0.113.9"})
+        ]
+    assert direct.status_code == 200 and "mallbots_" in direct.text
+    assert [r.status_code for r in proxied] == [404, 404]
+
+
 def test_graphql_operations_errors_and_subscribers_are_counted(scrape: Scrape) -> None:
     ops = "mallbots_graphql_operations_total"
     assert (scrape.value(ops, type="mutation", name="Checkout", outcome="success") or 0) >= 1
