@@ -27,6 +27,7 @@ from backend.ordering.domain import (
 from backend.platform import codec
 from backend.platform.aggregate import DomainEvent, Repository
 from backend.platform.auth import current_principal
+from backend.platform.cache import with_version
 from backend.platform.errors import NotFound
 from backend.platform.messages import Message, Payload, new_message, projection_update
 from backend.platform.module import ModuleContext
@@ -148,9 +149,14 @@ class OrderingService:
         row = await cur.fetchone()
         assert row is not None
         view = _view([d.name for d in cur.description or []], row)
-        for event in events:
+        first = order.version - len(events) + 1  # the version after each event
+        for version, event in enumerate(events, start=first):
             payload = _integration_payload(order, event)
-            uow.publish(new_message(messages.ORDER_TOPIC, payload, cause=cause))
+            uow.publish(
+                new_message(
+                    messages.ORDER_TOPIC, payload, cause=cause, metadata=with_version(version)
+                )
+            )
         uow.publish(projection_update(messages.PROJECTION, order.id, view, cause=cause))
 
     # --- commands of the HTTP API ---

@@ -81,8 +81,10 @@ class SearchService:
         customer_id: str,
         items: Sequence[OrderItem],
         created_at: dt.datetime,
+        version: int = 0,
     ) -> None:
-        """Index a new (pending) order; a second OrderCreated for it changes nothing."""
+        """Index a new (pending) order at the order's ``version`` (0: its producer sent none);
+        a second OrderCreated for it changes nothing."""
         products, cache_products = await self._names(
             uow, self.products, [i.product_id for i in items],
             lambda id: ("stores", f"/products/{quote(id, safe='')}", "product"),
@@ -110,8 +112,8 @@ class SearchService:
         ]
         await uow.execute(
             f"INSERT INTO {self.orders} (order_id, customer_id, customer_name, items, total,"
-            " status, product_ids, store_ids, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s::jsonb, %s, 'pending', %s, %s, %s, %s)"
+            " status, product_ids, store_ids, created_at, updated_at, version)"
+            " VALUES (%s, %s, %s, %s::jsonb, %s, 'pending', %s, %s, %s, %s, %s)"
             " ON CONFLICT (order_id) DO NOTHING",
             (
                 order_id,
@@ -123,19 +125,34 @@ class SearchService:
                 sorted({line.store_id for line in lines}),
                 created_at,
                 created_at,
+                version,
             ),
         )
 
     async def status_changed(
-        self, uow: UnitOfWork, order_id: str, status: str, occurred_at: dt.datetime
+        self,
+        uow: UnitOfWork,
+        order_id: str,
+        status: str,
+        occurred_at: dt.datetime,
+        version: int | None = None,
     ) -> None:
         """Set the order's status, unless a later change was applied already (a retried
-        delivery can arrive after newer ones)."""
-        cur = await uow.execute(
-            f"UPDATE {self.orders} SET status = %s, updated_at = %s"
-            " WHERE order_id = %s AND updated_at <= %s RETURNING 1",
-            (status, occurred_at, order_id, occurred_at),
-        )
+        delivery can arrive after newer ones). Later is by the order's version when the message
+        carries one (producers' clocks may disagree: two replicas of ordering on two hosts),
+        else by when the change occurred."""
+        if version is not None:
+            cur = await uow.execute(
+                f"UPDATE {self.orders} SET status = %s, updated_at = greatest(updated_at, %s),"
+                " version = %s WHERE order_id = %s AND version < %s RETURNING 1",
+                (status, occurred_at, version, order_id, version),
+            )
+        else:
+            cur = await uow.execute(
+                f"UPDATE {self.orders} SET status = %s, updated_at = %s"
+                " WHERE order_id = %s AND updated_at <= %s RETURNING 1",
+                (status, occurred_at, order_id, occurred_at),
+            )
         if await cur.fetchone() is not None:
             return
         cur = await uow.execute(f"SELECT 1 FROM {self.orders} WHERE order_id = %s", (order_id,))

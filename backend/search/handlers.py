@@ -7,7 +7,7 @@ import datetime as dt
 
 from backend.customers import messages as customers
 from backend.ordering import messages as ordering
-from backend.platform.cache import caching
+from backend.platform.cache import caching, message_version
 from backend.platform.consumer import Handler
 from backend.platform.handlers import HandlerTable
 from backend.platform.messages import MalformedMessage, Message, Payload, decode_payload
@@ -38,15 +38,18 @@ def handlers(service: SearchService) -> HandlerTable:
     async def order_created(uow: UnitOfWork, message: Message) -> None:
         event = decode_payload(message, ordering.OrderCreated)
         await service.order_created(
-            uow, event.id, event.customer_id, event.items, occurred_at(message)
-        )
+            uow, event.id, event.customer_id, event.items, occurred_at(message),
+            message_version(message) or 0,
+        )  # fmt: skip
 
     def status_handler(payload: type[Payload]) -> Handler:
         status = STATUS_BY_EVENT[payload.message_name]
 
         async def handle(uow: UnitOfWork, message: Message) -> None:
             event = decode_payload(message, payload)
-            await service.status_changed(uow, event.id, status, occurred_at(message))
+            await service.status_changed(
+                uow, event.id, status, occurred_at(message), message_version(message)
+            )
 
         return handle
 

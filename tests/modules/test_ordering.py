@@ -23,6 +23,7 @@ from backend.ordering.messages import (
 )
 from backend.ordering.module import module as ordering
 from backend.payments.messages import INVOICE_TOPIC, InvoicePaid
+from backend.platform.cache import message_version
 from backend.platform.consumer import DLQ_SUFFIX
 from backend.platform.messages import (
     COMMAND_REPLY_CHANNEL,
@@ -328,11 +329,13 @@ async def test_reject_order_replies_success(backend: RunningBackend) -> None:
     _, reply = await command(backend, RejectOrder(order_id))
     assert reply.name == "reply.Success"
     assert (await get_order(backend, order_id))["status"] == "rejected"
-    _, rejected = await order_events(backend, order_id, 2)
+    created, rejected = await order_events(backend, order_id, 2)
     assert (rejected.name, rejected.payload) == (
         "ordersapi.OrderRejected",
         {"id": order_id, "customer_id": "c1", "payment_id": "pay-1"},
     )
+    # the order's version after each event: consumers order changes by it, not by clocks
+    assert [message_version(m) for m in (created, rejected)] == [1, 2]
 
 
 async def test_a_refused_command_replies_failure_and_changes_nothing(

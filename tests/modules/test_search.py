@@ -26,6 +26,7 @@ from backend.ordering.messages import (
     OrderReadied,
     OrderRejected,
 )
+from backend.platform.cache import with_version
 from backend.platform.consumer import DLQ_SUFFIX
 from backend.platform.messages import ENVELOPE_FIELD, Message, Payload, new_message
 from backend.search.module import module as search
@@ -294,6 +295,30 @@ async def test_a_late_status_change_never_goes_back(backend: RunningBackend, mal
     await publish(backend, stale)
     await drained(backend, ORDER_TOPIC)
     assert (await get_order(backend, completed.id))["status"] == "completed"
+
+
+async def test_status_changes_are_ordered_by_the_orders_version_not_by_clocks(
+    backend: RunningBackend,
+) -> None:
+    """Two ordering replicas on two hosts whose clocks disagree: the rejection (version 2) is
+    stamped before the creation (version 1), yet it applies; a stale change (version 2 again,
+    redelivered after version 3) does not."""
+    order_id, now = new_id(), dt.datetime.now(dt.UTC)
+    item = [OrderItem("p", "s", Decimal("1.00"), 1)]
+
+    def versioned(payload: Payload, version: int, when: dt.datetime) -> Message:
+        sent = message(ORDER_TOPIC, payload, when)
+        return dataclasses.replace(sent, metadata={**sent.metadata, **with_version(version)})
+
+    created = versioned(OrderCreated(order_id, new_id(), new_id(), "", item), 1, now)
+    rejected = versioned(OrderRejected(order_id, "c", "p"), 2, now - dt.timedelta(seconds=1))
+    await publish(backend, created, rejected)
+    await drained(backend, ORDER_TOPIC)
+    assert (await get_order(backend, order_id))["status"] == "rejected"
+    cancelled = versioned(OrderCanceled(order_id, "c", "p", ""), 3, now - dt.timedelta(seconds=2))
+    await publish(backend, cancelled, rejected)
+    await drained(backend, ORDER_TOPIC)
+    assert (await get_order(backend, order_id))["status"] == "cancelled"
 
 
 async def test_a_status_change_before_the_order_waits_for_it(backend: RunningBackend) -> None:
