@@ -10,6 +10,7 @@ as ``service``.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import time
@@ -63,10 +64,11 @@ class Principal:
         """Whether the role is one of ``roles``; a privileged principal has every role."""
         return self.privileged or self.role in roles
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """A stable identity, for sharing work only between requests of the same principal
-        (JSON: no claim's characters can make two principals' keys alike)."""
+        (JSON: no claim's characters can make two principals' keys alike). Kept: the gateway
+        asks for it several times a request, of the principal its token cache keeps."""
         fields = [self.role, self.subject, self.customer_id, sorted(self.store_ids), self.bot_id]
         return json.dumps(fields, separators=(",", ":"))
 
