@@ -38,7 +38,6 @@ from gateway.hub import SubscriptionHub
 from gateway.limits import Extension, Limits, operation_limits
 from gateway.ratelimit import refused_authentication
 from gateway.schema import build_schema
-from gateway.session import SessionExpiry
 from observability import metrics, tracing
 
 
@@ -49,7 +48,6 @@ def extensions(settings: GatewaySettings, state: dict[str, Any]) -> list[Extensi
             document=settings.trace_graphql_document, resolvers=settings.trace_graphql_resolvers
         ),
         *protection.extensions(settings, state),
-        SessionExpiry,
         lambda: ParserCache(maxsize=512),
         operation_limits(
             Limits(

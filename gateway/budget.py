@@ -5,7 +5,7 @@ runs; every backend call of that operation (its resolvers' and its DataLoaders')
 budget lives in a context variable: the resolvers and the DataLoader batches of one operation run
 in its task or in tasks started from it, so they all see the same budget, and two operations (two
 requests, or two operations on one WebSocket) never share one. A subscription's payloads get a
-budget each (:func:`start_payload`): the snapshot, and each update's resolution of the selection
+budget each (``Context.start_payload``): the snapshot, and each update's resolution of the selection
 (a list of orders with their sagas would otherwise call the backend once per order, unbounded).
 """
 
@@ -48,11 +48,3 @@ def spend_backend_call() -> None:
     budget = _BUDGET.get()
     if budget is not None:
         budget.spend()
-
-
-def start_payload(limit: int) -> None:
-    """A fresh budget for a subscription's next payload, in place of the last one's. It is not
-    reset after the payload: a subscription yields between payloads, and its generator is not
-    sure to resume in the context that set it. The next payload replaces it; the operation's
-    task ends with the subscription."""
-    _BUDGET.set(CallBudget(limit))

@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from backend.platform.principal import ANONYMOUS, Principal
 from gateway.backend import BackendClient
-from gateway.budget import spend_backend_call, start_payload
+from gateway.budget import open_budget, spend_backend_call
 from gateway.session import expired
 
 T = TypeVar("T")
@@ -59,7 +59,10 @@ class Context:
         product) are read anew."""
         self.check_session()
         self._loaders.clear()
-        start_payload(self.max_backend_calls)
+        # Not closed after the payload: a subscription yields between payloads, and its
+        # generator is not sure to resume in the context that opened it; the next payload's
+        # replaces it, and the operation's task ends with the subscription.
+        open_budget(self.max_backend_calls)
 
     def check_session(self) -> None:
         """Raise ``UNAUTHENTICATED`` once the principal's token has expired."""

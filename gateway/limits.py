@@ -24,6 +24,7 @@ schema query is never refused for its size.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ from strawberry.extensions import DisableIntrospection, QueryDepthLimiter, Schem
 from gateway import budget
 from gateway.errors import graphql_error
 from gateway.refusals import RefusingExtension
+from gateway.session import expired
 
 Extension = Callable[[], SchemaExtension]
 
@@ -326,6 +328,9 @@ class OperationLimits(RefusingExtension):
                     "DOCUMENT_TOO_LARGE",
                 )
             )
+        session = expired(getattr(context.context, "expires_at", math.inf))
+        if session is not None:  # a WebSocket or SSE stream that outlived its token
+            self.refuse(session)
         context.validation_rules = context.validation_rules + self.rules
         yield
 

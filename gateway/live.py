@@ -42,6 +42,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 
 from backend.platform.principal import Principal
 from gateway import telemetry
+from gateway.budget import open_budget
 from gateway.context import Context
 from gateway.hub import HubStopped, Subscriber, Update
 
@@ -151,8 +152,8 @@ def _render(executor: Executor[Any], value: Any, schema: BaseSchema) -> Payload:
     per_event = executor.build_per_event_executor(value)
     context = per_event.context_value
     if isinstance(context, Context):  # a copy: renders of two updates may overlap
-        per_event.context_value = payload_context = dataclasses.replace(context, _loaders={})
-        payload_context.start_payload()
+        per_event.context_value = dataclasses.replace(context, _loaders={})
+        open_budget(context.max_backend_calls)  # the session was checked by ``deliver``
     result = execute_subscription_event(per_event)
     if isinstance(result, ExecutionResult):
         return _encode(result, schema)

@@ -143,8 +143,7 @@ class RateLimiter:
         """Take a token for this client: 0 if allowed, else the seconds until one is free."""
         buckets = {f"{PREFIX}ip:{client_ip}": self.per_ip}
         if principal is not None:
-            digest = hashlib.sha256(principal.encode()).hexdigest()[:32]
-            buckets[f"{PREFIX}principal:{digest}"] = self.per_principal
+            buckets[_principal_bucket(principal)] = self.per_principal
         keys = list(buckets)
         while not self._spend(keys):
             wait = await self._refill(buckets)
@@ -198,7 +197,7 @@ class RateLimiter:
         for key, granted in zip(buckets, grants, strict=True):
             if int(granted) > 0:
                 self._leases[key] = (self._left(key, now) + int(granted), now + LEASE_SECONDS)
-        return float(wait) if not all(int(g) > 0 for g in grants) else 0.0
+        return float(wait)  # the script's wait is 0 exactly when every bucket granted
 
     async def aclose(self) -> None:
         await self.redis.aclose()
@@ -217,6 +216,12 @@ def client_ip(context: Any) -> str:
     """The bucket key of the request's address: an IPv6 client's /64 network (one host usually
     has a whole /64 to choose its addresses from), an IPv4 client's address."""
     return _address_key(str(getattr(context, "client_ip", "") or "unknown"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _principal_bucket(principal: str) -> str:
+    """A principal's bucket key: a digest, so that no claim reaches Redis."""
+    return f"{PREFIX}principal:{hashlib.sha256(principal.encode()).hexdigest()[:32]}"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -182,18 +182,15 @@ class Sampler:
             groups = await self.redis.xinfo_groups(topic)
         except aioredis.ResponseError:  # no such stream (yet)
             return
-        newest: str | None = None
         for info in groups:
             if _text(info.get("name")) != group:
                 continue
             metrics.STREAM_PENDING.labels(group, topic).set(int(info.get("pending") or 0))
             lag = info.get("lag")
             if lag is None:
-                if newest is None:
-                    stream = await self.redis.xinfo_stream(topic)
-                    newest = _text(stream.get("last-generated-id"))
                 delivered = _text(info.get("last-delivered-id"))
-                lag = 0 if delivered == newest else await self.lag_after(topic, delivered)
+                caught_up = await read_to_the_end(self.redis, topic, info)
+                lag = 0 if caught_up else await self.lag_after(topic, delivered)
             metrics.STREAM_LAG.labels(group, topic).set(int(lag))
 
     async def lag_after(self, topic: str, last_delivered: str) -> int:
@@ -201,3 +198,14 @@ class Sampler:
         :data:`LAG_CAP`: a group further behind is reported at the cap."""
         entries = await self.redis.xrange(topic, f"({last_delivered}", "+", count=LAG_CAP)
         return len(entries)
+
+
+async def read_to_the_end(redis: aioredis.Redis, topic: str, info: Mapping[Any, Any]) -> bool:
+    """Whether the consumer group of ``info`` (its ``XINFO GROUPS`` entry) has read the newest
+    entry of ``topic``. Redis 6.2 reports no ``lag``: its last delivered id is then compared with
+    the stream's newest."""
+    lag = info.get("lag")
+    if lag is not None:
+        return int(lag) == 0
+    stream = await redis.xinfo_stream(topic)
+    return _text(info.get("last-delivered-id")) == _text(stream.get("last-generated-id"))

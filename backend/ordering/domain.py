@@ -138,10 +138,10 @@ class Order(Aggregate):
             raise BadRequest("the item quantity must be positive")
         if any(i.price < 0 for i in items):
             raise BadRequest("the item price cannot be negative")
-        if sum((i.price * i.quantity for i in items), Decimal(0)) > MAX_TOTAL:
-            raise BadRequest(f"the order total cannot exceed {MAX_TOTAL}")
         order = cls(id)
         order.record(OrderCreated(customer_id, payment_id, basket_id, tuple(items)))
+        if order.total > MAX_TOTAL:  # the order is dropped: nothing was saved
+            raise BadRequest(f"the order total cannot exceed {MAX_TOTAL}")
         return order
 
     @property

@@ -188,9 +188,9 @@ class BackendHost:
                 await task
         self._tasks.clear()
         if self.run_workers:
-            for consumer in self.consumers.values():
-                with contextlib.suppress(TimeoutError):  # Redis unreachable: leave it
-                    await asyncio.wait_for(consumer.leave(), LEAVE_SECONDS)
+            leaving = [consumer.leave() for consumer in self.consumers.values()]
+            with contextlib.suppress(TimeoutError):  # Redis unreachable: leave it
+                await asyncio.wait_for(asyncio.gather(*leaving), LEAVE_SECONDS)
         for context in self.contexts.values():
             await context.detach()
         if self._redis is not None:

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 
 from backend.platform.consumer import DLQ_SUFFIX
 from backend.platform.messages import ENVELOPE_FIELD
+from observability.sampler import read_to_the_end
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,7 @@ async def handled_until(redis: aioredis.Redis, topic: str, group: str) -> dt.dat
     """Up to when ``group`` has read and acknowledged ``topic``: every entry added before the
     time returned is handled. When nothing waits (no stream, or the group has read the newest
     entry and acknowledged everything), the time of the check; ``NOTHING_HANDLED`` before the
-    group exists. Redis 6.2 reports no ``lag``; then the group's last delivered id is compared
-    with the stream's newest."""
+    group exists."""
     checked = dt.datetime.now(dt.UTC)
     try:
         groups = await redis.xinfo_groups(topic)
@@ -114,13 +114,8 @@ async def handled_until(redis: aioredis.Redis, topic: str, group: str) -> dt.dat
     info = next((g for g in groups if _s(g["name"]) == group), None)
     if info is None:
         return NOTHING_HANDLED
-    delivered = _s(info["last-delivered-id"])
-    lag = info.get("lag")
-    if lag is None:
-        newest = _s((await redis.xinfo_stream(topic))["last-generated-id"])
-        read = checked if delivered == newest else _entry_time(delivered)
-    else:
-        read = checked if int(lag) == 0 else _entry_time(delivered)
+    caught_up = await read_to_the_end(redis, topic, info)
+    read = checked if caught_up else _entry_time(_s(info["last-delivered-id"]))
     if int(info["pending"]) == 0:
         return read
     oldest_pending = (await redis.xpending(topic, group))["min"]

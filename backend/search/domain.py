@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from backend.platform import codec
 from backend.platform.errors import BadRequest
-from backend.platform.money import MAX_AMOUNT
+from backend.platform.validation import Invalid, MoneyAmount, check_money
 
 STATUSES = ("pending", "approved", "rejected", "ready", "cancelled", "completed")
 """The order statuses, spelled as the ordering module spells them."""
@@ -40,21 +40,18 @@ def _ids(value: list[str] | None, what: str) -> list[str] | None:
 
 
 def _amount(value: Decimal | None, what: str) -> Decimal | None:
-    """A bound on an order total, as money: 0 to ``MAX_AMOUNT``, at most two decimal places
-    (``2.500`` is two), written with two (``0E-1000000`` is ``0.00``). PostgreSQL overflows on
-    ``1e200000``, ``1e-999999999`` or ``0E-1000000``."""
+    """A bound on an order total, as money (``check_money``), written with two decimal places
+    (``0E-1000000`` is ``0.00``): PostgreSQL overflows on ``1e200000``, ``1e-999999999`` or
+    ``0E-1000000``."""
     if value is None:
         return None
     if not value.is_finite():
         raise BadRequest(f"{what} must be a number")
-    if value < 0:
-        raise BadRequest(f"{what} cannot be negative")
-    if value > MAX_AMOUNT:
-        raise BadRequest(f"{what} cannot exceed {MAX_AMOUNT}")
-    cents = value.quantize(Decimal("0.01"))  # within the range: quantize cannot overflow
-    if cents != value:
-        raise BadRequest(f"{what} cannot have more than two decimal places")
-    return cents
+    try:
+        check_money(value, MoneyAmount())
+    except Invalid as exc:
+        raise BadRequest(f"{what}: {exc}") from None
+    return value.quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)

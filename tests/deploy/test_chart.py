@@ -417,8 +417,8 @@ def test_the_alb_answers_metrics_itself_and_never_forwards_it(render: Render) ->
     assert action["fixedResponseConfig"]["statusCode"] == "404"
     assert gateway["path"] == "/"
     assert gateway["backend"]["service"] == {"name": f"{FULL}-gateway", "port": {"name": "http"}}
-    # Longer than the gateway's prefix, so the controller orders its rule first as well.
-    assert len(blocked["path"]) > len(gateway["path"])
+    # Under the gateway's prefix and longer, so the controller orders its rule first as well.
+    assert blocked["path"].startswith(gateway["path"]) and blocked["path"] != gateway["path"]
     # Turned off, only the gateway's rule remains.
     (open_ingress,) = render({"ingress": {"enabled": True, "blockedPaths": []}}).of_kind("Ingress")
     (only,) = open_ingress["spec"]["rules"][0]["http"]["paths"]

@@ -117,7 +117,7 @@ async def test_a_reply_that_came_in_time_but_waits_unread_is_no_silence(
         state = await saga(backend, order_id)
         assert not state["compensating"] and state["step"] == 1
         assert await commands(backend, ORDERING, order_id) == []
-        assert len(sent) >= 6  # 0.4 s apart: well past the deadline
+        assert {c.id for c in sent} == {authorize.id}  # the same command, 0.4 s apart
         # The reply is read at last (the stalled consumer's entry given back, the reply again).
         await redis.xack(REPLY_TOPIC, "cosec", entry)
         await handled(backend, REPLY_TOPIC, await publish(backend, reply))
